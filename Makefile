@@ -1,0 +1,77 @@
+# The project's vocabulary. `make run` and `make test` do all set-up themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+RASA := $(PYTHON) -m rasa
+MODEL := models/shop-support.tar.gz
+SPACY_PIPELINE := build/spacy/en_shop_support/build-fingerprint.json
+FAQ_DATA := data/nlu/faq.generated.yml
+EVAL_DIR ?= ../shared/eval
+
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+TRAINING_INPUTS := config.yml domain.yml $(SPACY_PIPELINE) $(FAQ_DATA) \
+	$(filter-out $(FAQ_DATA),$(shell find data -name '*.yml' 2>/dev/null))
+KNOWLEDGE_INPUTS := $(shell find knowledge -type f 2>/dev/null) $(wildcard bot/knowledge/*.py)
+
+.PHONY: help setup build train run shell test lint eval db-upgrade seed-demo lock clean
+
+help: ## Show this list
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed ## Install Python 3.9/3.10 if needed and the locked dependencies into .venv
+
+$(VENV)/.installed: requirements.lock scripts/setup-venv.sh scripts/provision-python.sh
+	@scripts/setup-venv.sh
+	@touch $@
+
+$(SPACY_PIPELINE): $(VENV)/.installed bot/nlp/pipeline.py
+	@echo "[build] spaCy pipeline"
+	@$(PYTHON) -m bot nlp build
+
+$(FAQ_DATA): $(VENV)/.installed $(KNOWLEDGE_INPUTS)
+	@echo "[build] FAQ training data and answers from knowledge/"
+	@$(PYTHON) -m bot knowledge build
+
+build: $(SPACY_PIPELINE) $(FAQ_DATA) ## Build the spaCy pipeline and the FAQ data from knowledge/
+
+$(MODEL): $(TRAINING_INPUTS)
+	@echo "[train] training the Rasa model (a few minutes on 2 cores)"
+	@$(RASA) train --fixed-model-name shop-support --out models --num-threads 2
+	@touch $@
+
+train: build $(MODEL) ## Train the model when config, domain, data or knowledge changed
+
+run: train ## Start the assistant on embedded defaults (Ctrl-C stops it)
+	@$(PYTHON) -m bot run
+
+shell: train ## Chat with the assistant in the terminal
+	@$(PYTHON) -m bot shell
+
+test: train lint ## Run every test: lint, unit, data, conversations, NLU hold-out
+	@$(PYTHON) -m pytest
+
+lint: $(VENV)/.installed ## Ruff and mypy
+	@$(PYTHON) -m ruff check bot actions tests alembic
+	@$(PYTHON) -m mypy
+
+eval: train ## Evaluate NLU on the CSV files in EVAL_DIR (default ../shared/eval)
+	@$(PYTHON) -m bot eval nlu $(EVAL_DIR)/*.csv
+
+db-upgrade: $(VENV)/.installed ## Apply database migrations
+	@$(PYTHON) -m bot db upgrade
+
+seed-demo: $(VENV)/.installed ## Fill the database with the demo shop
+	@$(PYTHON) -m bot seed-demo
+
+lock: ## Re-pin requirements.in into requirements.lock
+	@uv pip compile --universal --python-version 3.9 requirements.in -o requirements.lock
+
+clean: ## Remove build outputs and models (keeps var/ state)
+	rm -rf build models results $(FAQ_DATA)

@@ -1,0 +1,1 @@
+"""Customer-support assistant for online shops: the application package."""

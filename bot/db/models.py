@@ -1,0 +1,483 @@
+"""ORM models of the shop: customers, products, orders and what hangs off them.
+
+Conventions:
+
+* Money is stored as integer minor units (``*_cents``) next to an ISO 4217
+  ``currency`` on the order; floats never hold money.
+* Timestamps are stored in UTC and always come back as timezone-aware
+  ``datetime`` objects, on SQLite as on PostgreSQL (:class:`UtcDateTime`).
+* Enumerations are stored as strings guarded by named CHECK constraints
+  (``native_enum=False``), so the same schema works on SQLite and PostgreSQL.
+* Constraint and index names follow :data:`NAMING_CONVENTION`, which keeps
+  Alembic's batch mode on SQLite able to find and alter them.
+
+The schema itself is created by the Alembic migrations in ``alembic/versions``;
+a test compares both so that they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from typing import Any, List, Optional, Type
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, declarative_base, relationship, validates
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def utcnow() -> datetime:
+    """Returns the current time as a timezone-aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def normalize_email(email: str) -> str:
+    """Returns the canonical form of an e-mail address: trimmed and lower-cased.
+
+    Args:
+        email: An address as typed by a person.
+
+    Returns:
+        The address as stored in ``customers.email``.
+    """
+    return email.strip().lower()
+
+
+class UtcDateTime(TypeDecorator):  # type: ignore[misc]
+    """A timestamp stored in UTC that always loads as an aware ``datetime``.
+
+    SQLite has no time zones, so values are stored there as naive UTC; on
+    PostgreSQL the column is ``TIMESTAMP WITH TIME ZONE``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        """Converts an aware datetime to UTC before it is stored.
+
+        Raises:
+            ValueError: When given a naive datetime, whose zone is unknown.
+        """
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"Timestamps must be timezone-aware, got {value!r}")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        """Returns the stored timestamp as an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class CustomerTier(str, enum.Enum):
+    """Loyalty tier of a customer."""
+
+    BRONZE = "bronze"
+    SILVER = "silver"
+    GOLD = "gold"
+
+
+class OrderStatus(str, enum.Enum):
+    """Where an order is in its life cycle."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+class PaymentMethod(str, enum.Enum):
+    """How a customer pays."""
+
+    CARD = "card"
+    PAYPAL = "paypal"
+    KLARNA = "klarna"
+    GIFT_CARD = "gift_card"
+
+
+class PaymentKind(str, enum.Enum):
+    """What a payment record does with the customer's money."""
+
+    AUTHORISATION = "authorisation"
+    CAPTURE = "capture"
+    REFUND = "refund"
+
+
+class PaymentStatus(str, enum.Enum):
+    """Outcome of a payment operation at the payment provider."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class ShipmentStatus(str, enum.Enum):
+    """Carrier status of a parcel."""
+
+    LABEL_CREATED = "label_created"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+
+
+def _enum_column_type(enum_class: Type[enum.Enum], name: str) -> Enum:
+    """A portable enum type: VARCHAR plus a CHECK constraint called ``name``."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Customer(Base):
+    """A person with an account at the shop."""
+
+    __tablename__ = "customers"
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(120), nullable=False)
+    email: Mapped[str] = Column(String(254), nullable=False, index=True, unique=True)
+    phone: Mapped[Optional[str]] = Column(String(32))
+    tier: Mapped[CustomerTier] = Column(
+        _enum_column_type(CustomerTier, "customer_tier"),
+        nullable=False,
+        default=CustomerTier.BRONZE,
+    )
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+
+    addresses: Mapped[List[Address]] = relationship(
+        "Address",
+        back_populates="customer",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Address.id",
+    )
+    orders: Mapped[List[Order]] = relationship(
+        "Order",
+        back_populates="customer",
+        order_by="Order.placed_at.desc()",
+        passive_deletes="all",
+    )
+    loyalty_account: Mapped[Optional[LoyaltyAccount]] = relationship(
+        "LoyaltyAccount",
+        back_populates="customer",
+        uselist=False,
+        cascade="all, delete-orphan",
+    )
+
+    @validates("email")
+    def _normalize_email(self, key: str, value: str) -> str:
+        return normalize_email(value)
+
+    @property
+    def default_address(self) -> Optional[Address]:
+        """The customer's default delivery address, if any."""
+        return next((address for address in self.addresses if address.is_default), None)
+
+    def __repr__(self) -> str:
+        return f"<Customer {self.id} {self.email}>"
+
+
+class Address(Base):
+    """A delivery address of a customer."""
+
+    __tablename__ = "addresses"
+    __table_args__ = (CheckConstraint("length(country) = 2", name="country_iso2"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    customer_id: Mapped[int] = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    recipient_name: Mapped[str] = Column(String(120), nullable=False)
+    line1: Mapped[str] = Column(String(200), nullable=False)
+    line2: Mapped[Optional[str]] = Column(String(200))
+    city: Mapped[str] = Column(String(100), nullable=False)
+    region: Mapped[Optional[str]] = Column(String(100))
+    postcode: Mapped[str] = Column(String(20), nullable=False)
+    country: Mapped[str] = Column(String(2), nullable=False)
+    is_default: Mapped[bool] = Column(Boolean(), nullable=False, default=False)
+
+    customer: Mapped[Customer] = relationship("Customer", back_populates="addresses")
+
+    @validates("country")
+    def _normalize_country(self, key: str, value: str) -> str:
+        return value.strip().upper()
+
+    def one_line(self) -> str:
+        """The address on one line, as shown to a customer."""
+        parts = [self.line1, self.line2, self.city, self.region, self.postcode, self.country]
+        return ", ".join(part for part in parts if part)
+
+    def __repr__(self) -> str:
+        return f"<Address {self.id} {self.city} {self.country}>"
+
+
+class Product(Base):
+    """An item the shop sells, in one colour.
+
+    ``name`` is the item without its colour (``Desk lamp``); ``display_name``
+    adds it (``Blue desk lamp``).
+    """
+
+    __tablename__ = "products"
+    __table_args__ = (CheckConstraint("price_cents >= 0", name="price_not_negative"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    sku: Mapped[str] = Column(String(40), nullable=False, unique=True)
+    name: Mapped[str] = Column(String(200), nullable=False)
+    colour: Mapped[Optional[str]] = Column(String(40))
+    description: Mapped[Optional[str]] = Column(Text)
+    category: Mapped[str] = Column(String(60), nullable=False, index=True)
+    price_cents: Mapped[int] = Column(Integer, nullable=False)
+
+    @property
+    def display_name(self) -> str:
+        """The name with its colour, as customers see it: ``Blue desk lamp``."""
+        if not self.colour:
+            return self.name
+        return f"{self.colour} {self.name[:1].lower()}{self.name[1:]}"
+
+    def __repr__(self) -> str:
+        return f"<Product {self.sku}>"
+
+
+class Order(Base):
+    """A customer's order."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("subtotal_cents >= 0", name="subtotal_not_negative"),
+        CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
+        CheckConstraint("total_cents = subtotal_cents + shipping_cents", name="total_adds_up"),
+        CheckConstraint("length(currency) = 3", name="currency_iso3"),
+        Index("ix_orders_customer_id_placed_at", "customer_id", "placed_at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    number: Mapped[str] = Column(String(16), nullable=False, index=True, unique=True)
+    customer_id: Mapped[int] = Column(
+        Integer, ForeignKey("customers.id", ondelete="RESTRICT"), nullable=False
+    )
+    status: Mapped[OrderStatus] = Column(
+        _enum_column_type(OrderStatus, "order_status"),
+        nullable=False,
+        default=OrderStatus.PENDING,
+        index=True,
+    )
+    placed_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+    currency: Mapped[str] = Column(String(3), nullable=False, default="GBP")
+    subtotal_cents: Mapped[int] = Column(Integer, nullable=False)
+    shipping_cents: Mapped[int] = Column(Integer, nullable=False, default=0)
+    total_cents: Mapped[int] = Column(Integer, nullable=False)
+    shipping_address_id: Mapped[int] = Column(
+        Integer, ForeignKey("addresses.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    promised_delivery_date: Mapped[Optional[date]] = Column(Date)
+    updated_at: Mapped[datetime] = Column(
+        UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+    customer: Mapped[Customer] = relationship("Customer", back_populates="orders")
+    shipping_address: Mapped[Address] = relationship("Address")
+    lines: Mapped[List[OrderLine]] = relationship(
+        "OrderLine",
+        back_populates="order",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="OrderLine.id",
+    )
+    payments: Mapped[List[Payment]] = relationship(
+        "Payment",
+        back_populates="order",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: [Payment.created_at, Payment.id],
+    )
+    shipments: Mapped[List[Shipment]] = relationship(
+        "Shipment",
+        back_populates="order",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: [Shipment.shipped_at, Shipment.id],
+    )
+
+    @property
+    def item_count(self) -> int:
+        """Number of items over all lines."""
+        return sum(line.quantity for line in self.lines)
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.status.value if self.status else None}>"
+
+
+class OrderLine(Base):
+    """One product, in some quantity, on an order."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_cents >= 0", name="unit_price_not_negative"),
+        UniqueConstraint("order_id", "product_id"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    # Indexed through the leading column of the (order_id, product_id) constraint.
+    order_id: Mapped[int] = Column(
+        Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False
+    )
+    product_id: Mapped[int] = Column(
+        Integer, ForeignKey("products.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    quantity: Mapped[int] = Column(Integer, nullable=False, default=1)
+    unit_price_cents: Mapped[int] = Column(Integer, nullable=False)
+
+    order: Mapped[Order] = relationship("Order", back_populates="lines")
+    product: Mapped[Product] = relationship("Product")
+
+    @property
+    def line_total_cents(self) -> int:
+        """Price of the line: quantity times unit price."""
+        return self.quantity * self.unit_price_cents
+
+    def __repr__(self) -> str:
+        return f"<OrderLine {self.id} order={self.order_id} x{self.quantity}>"
+
+
+class Payment(Base):
+    """One operation at the payment provider: an authorisation, capture or refund."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+        CheckConstraint(
+            "status = 'failed' OR failure_reason IS NULL", name="failure_reason_only_if_failed"
+        ),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    order_id: Mapped[int] = Column(
+        Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    method: Mapped[PaymentMethod] = Column(
+        _enum_column_type(PaymentMethod, "payment_method"), nullable=False
+    )
+    kind: Mapped[PaymentKind] = Column(
+        _enum_column_type(PaymentKind, "payment_kind"), nullable=False
+    )
+    status: Mapped[PaymentStatus] = Column(
+        _enum_column_type(PaymentStatus, "payment_status"), nullable=False
+    )
+    amount_cents: Mapped[int] = Column(Integer, nullable=False)
+    reference: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+    failure_reason: Mapped[Optional[str]] = Column(String(200))
+
+    order: Mapped[Order] = relationship("Order", back_populates="payments")
+
+    def __repr__(self) -> str:
+        return f"<Payment {self.reference} {self.kind.value} {self.status.value}>"
+
+
+class Shipment(Base):
+    """A parcel handed to a carrier for an order."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    order_id: Mapped[int] = Column(
+        Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    carrier: Mapped[str] = Column(String(60), nullable=False)
+    tracking_number: Mapped[str] = Column(String(64), nullable=False, index=True)
+    status: Mapped[ShipmentStatus] = Column(
+        _enum_column_type(ShipmentStatus, "shipment_status"), nullable=False
+    )
+    shipped_at: Mapped[Optional[datetime]] = Column(UtcDateTime)
+    estimated_delivery_date: Mapped[Optional[date]] = Column(Date)
+    delivered_at: Mapped[Optional[datetime]] = Column(UtcDateTime)
+
+    order: Mapped[Order] = relationship("Order", back_populates="shipments")
+
+    def is_late(self, today: date) -> bool:
+        """Whether the parcel is overdue: not delivered and past its estimated date.
+
+        Args:
+            today: The date to judge against (in the shop's time zone).
+        """
+        return (
+            self.delivered_at is None
+            and self.estimated_delivery_date is not None
+            and self.estimated_delivery_date < today
+        )
+
+    def __repr__(self) -> str:
+        return f"<Shipment {self.carrier} {self.tracking_number} {self.status.value}>"
+
+
+class LoyaltyAccount(Base):
+    """A customer's loyalty points."""
+
+    __tablename__ = "loyalty_accounts"
+    __table_args__ = (
+        CheckConstraint("points_balance >= 0", name="balance_not_negative"),
+        CheckConstraint(
+            "points_expiring >= 0 AND points_expiring <= points_balance",
+            name="expiring_within_balance",
+        ),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    customer_id: Mapped[int] = Column(
+        Integer,
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    )
+    points_balance: Mapped[int] = Column(Integer, nullable=False, default=0)
+    points_expiring: Mapped[int] = Column(Integer, nullable=False, default=0)
+    points_expiry_date: Mapped[Optional[date]] = Column(Date)
+
+    customer: Mapped[Customer] = relationship("Customer", back_populates="loyalty_account")
+
+    def __repr__(self) -> str:
+        return f"<LoyaltyAccount customer={self.customer_id} points={self.points_balance}>"

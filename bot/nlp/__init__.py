@@ -1,0 +1,1 @@
+"""The project's own natural-language processing: spaCy pipeline and helpers."""

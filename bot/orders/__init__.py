@@ -1,0 +1,1 @@
+"""Business rules for customers' orders, used by the order actions."""

@@ -1,0 +1,34 @@
+"""Order look-ups that reveal nothing until the customer proves ownership."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from bot.db.engine import get_engine, session_scope
+from bot.db.repositories.orders import find_order_for_owner
+from bot.orders.status import OrderStatusReport, describe_order_status
+
+
+def order_status_for_owner(
+    database_url: str, order_number: str, email: str, today: date
+) -> Optional[OrderStatusReport]:
+    """Reports an order's status when ``email`` is the email on the order.
+
+    A wrong email and an order number that does not exist give the same
+    result, so the answer cannot be used to probe for orders.
+
+    Args:
+        database_url: The application database.
+        order_number: Canonical order number, e.g. ``ORD-104233``.
+        email: The email the customer gave.
+        today: The current date in the shop's time zone.
+
+    Returns:
+        The report, or ``None`` when there is no such order for that email.
+    """
+    with session_scope(get_engine(database_url)) as session:
+        order = find_order_for_owner(session, order_number, email)
+        if order is None:
+            return None
+        return describe_order_status(order, today)

@@ -1,0 +1,1 @@
+"""Getting customers to the human support team."""

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db.migrations import (
+    ALEMBIC_DIR,
+    current_revision,
+    downgrade,
+    head_revision,
+    next_revision_id,
+    upgrade,
+)
+from bot.db.models import Base
+from tests.support.database import database_url_of
+
+SHOP_TABLES = {
+    "customers",
+    "addresses",
+    "products",
+    "orders",
+    "order_lines",
+    "payments",
+    "shipments",
+    "loyalty_accounts",
+}
+
+
+def test_migrations_create_every_table(db_engine: Engine) -> None:
+    tables = set(inspect(db_engine).get_table_names())
+    assert SHOP_TABLES.issubset(tables)
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+
+
+def test_database_is_at_the_newest_revision(db_engine: Engine) -> None:
+    assert current_revision(database_url_of(db_engine)) == head_revision() == "0001"
+
+
+def test_migrations_match_the_models(db_engine: Engine) -> None:
+    with db_engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_lookups_are_indexed_and_unique(db_engine: Engine) -> None:
+    inspector = inspect(db_engine)
+    orders = {index["name"]: index for index in inspector.get_indexes("orders")}
+    customers = {index["name"]: index for index in inspector.get_indexes("customers")}
+    assert orders["ix_orders_number"]["column_names"] == ["number"]
+    assert orders["ix_orders_number"]["unique"]
+    assert customers["ix_customers_email"]["column_names"] == ["email"]
+    assert customers["ix_customers_email"]["unique"]
+
+
+def test_foreign_keys_are_real(db_engine: Engine) -> None:
+    inspector = inspect(db_engine)
+    referred = {
+        (table, fk["referred_table"])
+        for table in SHOP_TABLES
+        for fk in inspector.get_foreign_keys(table)
+    }
+    assert referred == {
+        ("addresses", "customers"),
+        ("orders", "customers"),
+        ("orders", "addresses"),
+        ("order_lines", "orders"),
+        ("order_lines", "products"),
+        ("payments", "orders"),
+        ("shipments", "orders"),
+        ("loyalty_accounts", "customers"),
+    }
+
+
+def test_enum_check_constraint_rejects_unknown_values(db_session: Session) -> None:
+    insert = text(
+        "INSERT INTO customers (name, email, tier, created_at) "
+        "VALUES (:name, :email, :tier, :created_at)"
+    )
+    values = {"name": "A", "email": "a@example.com", "created_at": "2024-01-01 00:00:00"}
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.execute(insert, {**values, "tier": "platinum"})
+    db_session.execute(insert, {**values, "tier": "gold"})
+
+
+def test_email_must_be_stored_lower_case(db_session: Session) -> None:
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        db_session.execute(
+            text(
+                "INSERT INTO customers (name, email, tier, created_at) "
+                "VALUES ('A', 'Upper@Example.com', 'gold', '2024-01-01 00:00:00')"
+            )
+        )
+
+
+def test_downgrade_to_base_and_upgrade_again(db_engine: Engine) -> None:
+    url = database_url_of(db_engine)
+    downgrade(url, "base")
+    try:
+        assert SHOP_TABLES.isdisjoint(inspect(db_engine).get_table_names())
+        assert current_revision(url) is None
+    finally:
+        upgrade(url)
+    assert SHOP_TABLES.issubset(inspect(db_engine).get_table_names())
+    assert current_revision(url) == head_revision()
+
+
+def test_revision_files_are_numbered() -> None:
+    files = sorted(path.name for path in (ALEMBIC_DIR / "versions").glob("*.py"))
+    assert files[0] == "0001_shop_schema.py"
+    assert all(name[:4].isdigit() and name[4] == "_" for name in files)
+    assert int(next_revision_id()) == int(head_revision()) + 1

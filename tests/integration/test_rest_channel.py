@@ -1,0 +1,130 @@
+"""The assistant end to end over Rasa's REST channel, with the real model."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+from tests.integration.conftest import RunningAssistant
+
+pytestmark = [pytest.mark.model, pytest.mark.server]
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def test_greeting_gets_a_welcome_that_says_what_the_assistant_does(assistant: RunningAssistant):
+    replies = " ".join(assistant.texts(new_sender(), "hello there"))
+    assert "order" in replies.lower()
+
+
+def test_help_lists_what_the_assistant_can_do_with_buttons(assistant: RunningAssistant):
+    replies = assistant.say(new_sender(), "what can you do?")
+    assert any(reply.get("buttons") for reply in replies)
+    assert "Track an order" in replies[0]["text"]
+
+
+def test_faq_is_answered_from_the_knowledge_base(assistant: RunningAssistant):
+    from bot.knowledge.compiler import load_index
+
+    answers = {article.answer_text for article in load_index()}
+    replies = assistant.texts(new_sender(), "how long do I have to send something back?")
+    assert replies and replies[0] in answers
+
+
+def test_order_status_asks_for_number_and_email_then_reports_the_carrier(
+    assistant: RunningAssistant,
+):
+    sender = new_sender()
+    assert "order number" in " ".join(assistant.texts(sender, "where is my order?")).lower()
+    assert "email" in " ".join(assistant.texts(sender, "ORD-100001")).lower()
+    reply = " ".join(assistant.texts(sender, "Jane.Doe@example.com"))
+    assert "ORD-100001" in reply
+
+
+def test_wrong_email_and_unknown_order_get_the_same_answer(assistant: RunningAssistant):
+    wrong_email, unknown_order = new_sender(), new_sender()
+    assistant.texts(wrong_email, "where is my order ORD-100001")
+    assistant.texts(unknown_order, "where is my order ORD-999999")
+    reply_wrong = assistant.texts(wrong_email, "someone.else@example.com")
+    reply_unknown = assistant.texts(unknown_order, "jane.doe@example.com")
+    assert reply_wrong == reply_unknown
+    assert "ORD-100001" not in " ".join(reply_wrong)
+    assert "Jane" not in " ".join(reply_wrong)
+
+
+def test_stop_leaves_the_order_check(assistant: RunningAssistant):
+    sender = new_sender()
+    assistant.texts(sender, "track my order")
+    reply = " ".join(assistant.texts(sender, "stop"))
+    assert "stopped" in reply.lower() or "leave that" in reply.lower()
+    # The next message is understood on its own, not taken as an order number.
+    assert assistant.texts(sender, "thanks")
+
+
+def test_out_of_scope_gets_a_polite_reply_saying_what_is_possible(assistant: RunningAssistant):
+    reply = " ".join(assistant.texts(new_sender(), "what's the weather like in Paris tomorrow?"))
+    assert "order" in reply.lower()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   ",
+        "🙂🙂🙂",
+        "x" * 10_000,
+        "Wo ist meine Bestellung? Ich warte schon seit Tagen.",
+        "¿Dónde está mi pedido?",
+    ],
+    ids=["empty", "whitespace", "emoji", "10k-chars", "german", "spanish"],
+)
+def test_bad_input_gets_a_reply_and_the_conversation_goes_on(
+    assistant: RunningAssistant, message: str
+):
+    sender = new_sender()
+    replies = assistant.texts(sender, message)
+    assert replies and all(text.strip() for text in replies)
+    # Nothing is blocked or lost afterwards.
+    assert "order" in " ".join(assistant.texts(sender, "hi")).lower()
+
+
+def test_invalid_json_is_refused_with_400(assistant: RunningAssistant):
+    response = requests.post(
+        f"{assistant.url}/webhooks/rest/webhook",
+        data="{not json",
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 400
+
+
+def test_http_api_requires_a_signed_token(assistant: RunningAssistant):
+    sender = new_sender()
+    assistant.texts(sender, "hello")
+    url = f"{assistant.url}/conversations/{sender}/tracker"
+    assert requests.get(url, timeout=30).status_code == 401
+    forged = requests.get(url, headers={"Authorization": "Bearer not-a-jwt"}, timeout=30)
+    assert forged.status_code == 401
+    allowed = requests.get(
+        url, headers={"Authorization": f"Bearer {assistant.admin_token()}"}, timeout=30
+    )
+    assert allowed.status_code == 200
+
+
+def test_conversations_are_stored_in_the_sql_tracker_store(assistant: RunningAssistant):
+    import sqlalchemy
+
+    sender = new_sender()
+    assistant.texts(sender, "hello")
+    engine = sqlalchemy.create_engine(assistant.settings.tracker_store_url)
+    with engine.connect() as connection:
+        count = connection.execute(
+            sqlalchemy.text("SELECT count(*) FROM events WHERE sender_id = :sender"),
+            {"sender": sender},
+        ).scalar()
+    engine.dispose()
+    assert count and count > 0
