@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.common import AskAction
 from bot.orders import messages
 from bot.orders.identifiers import extract_email, extract_order_number
 from bot.orders.lookup import order_status_for_owner
@@ -58,34 +59,18 @@ class ValidateOrderStatusForm(FormValidationAction):
         return {"email": email}
 
 
-class ActionAskOrderNumber(Action):
+class ActionAskOrderNumber(AskAction):
     """Asks for the order number while the order status form runs."""
 
-    def name(self) -> str:
-        """Name of the action in the domain."""
-        return "action_ask_order_number"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        """Sends the question."""
-        dispatcher.utter_message(text=messages.ASK_ORDER_NUMBER)
-        return []
+    action_name = "action_ask_order_number"
+    question = messages.ASK_ORDER_NUMBER
 
 
-class ActionAskEmail(Action):
+class ActionAskEmail(AskAction):
     """Asks for the email on the order while the order status form runs."""
 
-    def name(self) -> str:
-        """Name of the action in the domain."""
-        return "action_ask_email"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        """Sends the question."""
-        dispatcher.utter_message(text=messages.ASK_EMAIL)
-        return []
+    action_name = "action_ask_email"
+    question = messages.ASK_EMAIL
 
 
 class ActionOrderStatus(Action):

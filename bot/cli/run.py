@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+from pathlib import Path
+from typing import Optional
 
 from bot.runtime.processes import (
     PROJECT_ROOT,
@@ -33,13 +35,21 @@ def _prepare_database(settings: Settings) -> None:
     print(f"  {prepare_database(settings.database_url)}")
 
 
-def _run(args: argparse.Namespace) -> int:
-    settings = get_settings()
+def _model_and_database(settings: Settings) -> Optional[Path]:
+    """Returns the model to serve after preparing the database, or ``None``."""
     model = latest_model(settings)
     if model is None:
         print("No trained model in models/. Run `make train` (or `make run`, which trains first).")
-        return 1
+        return None
     _prepare_database(settings)
+    return model
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    model = _model_and_database(settings)
+    if model is None:
+        return 1
     supervisor = Supervisor(settings, settings.var_dir / "logs")
     print(f"Starting the assistant with model {model.name}:", flush=True)
     try:
@@ -79,11 +89,9 @@ Press Ctrl-C to stop every process.
 
 def _shell(args: argparse.Namespace) -> int:
     settings = get_settings()
-    model = latest_model(settings)
+    model = _model_and_database(settings)
     if model is None:
-        print("No trained model in models/. Run `make train` first.")
         return 1
-    _prepare_database(settings)
     supervisor = Supervisor(settings, settings.var_dir / "logs")
     try:
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 
 class ShopDataError(Exception):
     """Base class of every error raised by the shop database layer."""
@@ -32,3 +34,20 @@ class DatabaseNotEmptyError(ShopDataError):
             "reset it before seeding the demo shop"
         )
         self.customer_count = customer_count
+
+
+class InvalidFeedbackError(ShopDataError, ValueError):
+    """FAQ feedback or an unanswered question lacks what identifies it."""
+
+
+class DatabaseNotMigratedError(ShopDataError):
+    """The database is not at the newest migration, so its tables may be missing."""
+
+    def __init__(self, current: Optional[str], head: str) -> None:
+        found = f"at revision {current}" if current else "not migrated"
+        super().__init__(
+            f"The database is {found} (newest: {head}). "
+            "Run 'python -m bot db upgrade' to bring it up to date."
+        )
+        self.current = current
+        self.head = head

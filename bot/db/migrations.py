@@ -18,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from bot.db.engine import create_engine_for_url
+from bot.db.errors import DatabaseNotMigratedError
 from bot.settings import PROJECT_ROOT
 
 ALEMBIC_DIR = PROJECT_ROOT / "alembic"
@@ -110,3 +111,23 @@ def create_revision(database_url: str, message: str, autogenerate: bool = False)
         rev_id=revision_id,
     )
     return revision_id
+
+
+def require_newest_revision(database_url: str) -> str:
+    """Checks that the database has every migration applied.
+
+    Args:
+        database_url: SQLAlchemy URL of the database to inspect.
+
+    Returns:
+        The revision the database is at.
+
+    Raises:
+        DatabaseNotMigratedError: When the database was never migrated or is
+            at an older revision than the newest in ``alembic/versions``.
+    """
+    current = current_revision(database_url)
+    head = head_revision()
+    if current != head:
+        raise DatabaseNotMigratedError(current, head)
+    return head

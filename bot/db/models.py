@@ -1,5 +1,9 @@
 """ORM models of the shop: customers, products, orders and what hangs off them.
 
+Next to the shop data, the assistant keeps what customers thought of its FAQ
+answers (:class:`FaqFeedback`) and the questions it could not answer well
+(:class:`UnansweredQuestion`), for the support team's report.
+
 Conventions:
 
 * Money is stored as integer minor units (``*_cents``) next to an ISO 4217
@@ -143,6 +147,19 @@ class PaymentStatus(str, enum.Enum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class UnansweredReason(str, enum.Enum):
+    """Why a customer's question is on the support team's to-do list.
+
+    ``fallback``: the assistant did not understand the message;
+    ``low_confidence``: it was unsure and only offered suggestions;
+    ``unhelpful``: the customer said the answer did not help.
+    """
+
+    FALLBACK = "fallback"
+    LOW_CONFIDENCE = "low_confidence"
+    UNHELPFUL = "unhelpful"
 
 
 class ShipmentStatus(str, enum.Enum):
@@ -481,3 +498,46 @@ class LoyaltyAccount(Base):
 
     def __repr__(self) -> str:
         return f"<LoyaltyAccount customer={self.customer_id} points={self.points_balance}>"
+
+
+class FaqFeedback(Base):
+    """Whether an FAQ answer helped, as rated by a customer.
+
+    A conversation has at most one rating per article: rating the same article
+    again replaces the earlier verdict (see
+    :func:`bot.db.repositories.knowledge_feedback.record_feedback`).
+    """
+
+    __tablename__ = "faq_feedback"
+    # The unique constraint's leading column indexes look-ups by conversation.
+    __table_args__ = (UniqueConstraint("conversation_id", "article_id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False)
+    article_id: Mapped[str] = Column(String(100), nullable=False, index=True)
+    question: Mapped[str] = Column(Text, nullable=False, default="")
+    helpful: Mapped[bool] = Column(Boolean(), nullable=False)
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        verdict = "helpful" if self.helpful else "unhelpful"
+        return f"<FaqFeedback {self.article_id} {verdict} conversation={self.conversation_id}>"
+
+
+class UnansweredQuestion(Base):
+    """A customer question the assistant could not answer well: a to-do for staff."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    question: Mapped[str] = Column(Text, nullable=False)
+    reason: Mapped[UnansweredReason] = Column(
+        _enum_column_type(UnansweredReason, "unanswered_reason"), nullable=False
+    )
+    # The article marked unhelpful, or the top suggestion offered.
+    article_id: Mapped[Optional[str]] = Column(String(100))
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<UnansweredQuestion {self.id} {self.reason.value if self.reason else None}>"

@@ -9,6 +9,7 @@ from bot.settings import PROJECT_ROOT
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 TRAINING_DATA_PATH = PROJECT_ROOT / "data" / "nlu" / "faq.generated.yml"
 INDEX_PATH = PROJECT_ROOT / "build" / "knowledge" / "index.json"
+REPORT_CSV_PATH = PROJECT_ROOT / "results" / "knowledge_report.csv"
 
 TOPICS_FILE = "topics.yml"
 POLICIES_FILE = "policies.yml"

@@ -92,3 +92,29 @@ def test_unreachable_database_gets_a_polite_reply_and_no_crash(demo_shop, monkey
     events, messages = run_lookup("ORD-100003", "jane.doe@example.com")
     assert events == FORGET
     assert [message["text"] for message in messages] == [messages_module.LOOKUP_UNAVAILABLE]
+
+
+def test_form_questions_are_sent_by_the_ask_actions():
+    from actions.order_status import ActionAskEmail, ActionAskOrderNumber
+
+    for action, question in [
+        (ActionAskOrderNumber(), messages_module.ASK_ORDER_NUMBER),
+        (ActionAskEmail(), messages_module.ASK_EMAIL),
+    ]:
+        dispatcher = CollectingDispatcher()
+        assert action.run(dispatcher, make_tracker(), {}) == []
+        assert [message["text"] for message in dispatcher.messages] == [question]
+
+
+def test_every_action_in_the_domain_is_served_by_the_action_server():
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    from bot.settings import PROJECT_ROOT
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+    custom = {name for name in domain["actions"]}
+    assert custom <= set(executor.actions)
+    assert "" not in executor.actions

@@ -27,12 +27,41 @@ def test_help_lists_what_the_assistant_can_do_with_buttons(assistant: RunningAss
     assert "Track an order" in replies[0]["text"]
 
 
-def test_faq_is_answered_from_the_knowledge_base(assistant: RunningAssistant):
-    from bot.knowledge.compiler import load_index
+def knowledge_answers() -> list:
+    import json
 
-    answers = {article.answer_text for article in load_index()}
-    replies = assistant.texts(new_sender(), "how long do I have to send something back?")
-    assert replies and replies[0] in answers
+    from bot.settings import PROJECT_ROOT
+
+    index = json.loads((PROJECT_ROOT / "build" / "knowledge" / "index.json").read_text())
+    return [article["answer"] for article in index["articles"]]
+
+
+def test_faq_is_answered_from_the_knowledge_base_and_asks_for_feedback(
+    assistant: RunningAssistant,
+):
+    replies = assistant.say(new_sender(), "how long do I have to send something back?")
+    assert any(replies[0]["text"] in answer for answer in knowledge_answers())
+    assert replies[-1]["text"] == "Did that answer your question?"
+    assert [button["payload"] for button in replies[-1]["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_picked_suggestion_is_answered_and_feedback_is_stored(assistant: RunningAssistant):
+    import sqlalchemy
+
+    sender = new_sender()
+    replies = assistant.say(sender, '/faq_choose{"faq_article": "shipping_costs"}')
+    assert any(replies[0]["text"] in answer for answer in knowledge_answers())
+    assert "glad" in " ".join(assistant.texts(sender, "/affirm")).lower()
+    engine = sqlalchemy.create_engine(assistant.settings.database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sqlalchemy.text(
+                "SELECT article_id, helpful FROM faq_feedback WHERE conversation_id = :sender"
+            ),
+            {"sender": sender},
+        ).all()
+    engine.dispose()
+    assert [(row[0], bool(row[1])) for row in rows] == [("shipping_costs", True)]
 
 
 def test_order_status_asks_for_number_and_email_then_reports_the_carrier(

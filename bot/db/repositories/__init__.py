@@ -6,6 +6,13 @@ from bot.db.repositories.customers import (
     get_loyalty_account,
     require_customer,
 )
+from bot.db.repositories.knowledge_feedback import (
+    ArticleHelpfulness,
+    article_helpfulness,
+    record_feedback,
+    record_unanswered,
+    unanswered_since,
+)
 from bot.db.repositories.orders import (
     find_order_by_number,
     find_order_for_owner,
@@ -15,6 +22,8 @@ from bot.db.repositories.orders import (
 )
 
 __all__ = [
+    "ArticleHelpfulness",
+    "article_helpfulness",
     "find_customer_by_email",
     "find_order_by_number",
     "find_order_for_owner",
@@ -23,5 +32,8 @@ __all__ = [
     "get_order_by_number",
     "list_recent_orders",
     "normalize_order_number",
+    "record_feedback",
+    "record_unanswered",
     "require_customer",
+    "unanswered_since",
 ]

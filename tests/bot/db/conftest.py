@@ -66,9 +66,9 @@ class ShopFactory:
             Address(
                 recipient_name=name,
                 line1=f"{n} Test Street",
-                city="Leeds",
-                postcode="LS6 1AB",
-                country="GB",
+                city="Dublin 8",
+                postcode="D08 T6K2",
+                country="IE",
                 is_default=True,
             )
         )
@@ -109,10 +109,10 @@ class ShopFactory:
             shipping_address=customer.addresses[0],
             status=status,
             placed_at=placed_at,
-            currency="GBP",
+            currency="EUR",
             subtotal_cents=subtotal,
-            shipping_cents=399,
-            total_cents=subtotal + 399,
+            shipping_cents=495,
+            total_cents=subtotal + 495,
             promised_delivery_date=date(2024, 5, 5),
             updated_at=placed_at,
             lines=lines,
@@ -122,7 +122,7 @@ class ShopFactory:
                 method=PaymentMethod.CARD,
                 kind=PaymentKind.CAPTURE,
                 status=PaymentStatus.SUCCEEDED,
-                amount_cents=subtotal + 399,
+                amount_cents=subtotal + 495,
                 reference=f"pi_test_{number}",
                 created_at=placed_at,
             )

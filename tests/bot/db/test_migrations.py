@@ -29,17 +29,19 @@ SHOP_TABLES = {
     "shipments",
     "loyalty_accounts",
 }
+FEEDBACK_TABLES = {"faq_feedback", "unanswered_questions"}
 
 
 def test_migrations_create_every_table(db_engine: Engine) -> None:
     tables = set(inspect(db_engine).get_table_names())
     assert SHOP_TABLES.issubset(tables)
+    assert FEEDBACK_TABLES.issubset(tables)
     assert set(Base.metadata.tables) <= tables
     assert "alembic_version" in tables
 
 
 def test_database_is_at_the_newest_revision(db_engine: Engine) -> None:
-    assert current_revision(database_url_of(db_engine)) == head_revision() == "0001"
+    assert current_revision(database_url_of(db_engine)) == head_revision() == "0002"
 
 
 def test_migrations_match_the_models(db_engine: Engine) -> None:
@@ -103,7 +105,7 @@ def test_downgrade_to_base_and_upgrade_again(db_engine: Engine) -> None:
     url = database_url_of(db_engine)
     downgrade(url, "base")
     try:
-        assert SHOP_TABLES.isdisjoint(inspect(db_engine).get_table_names())
+        assert (SHOP_TABLES | FEEDBACK_TABLES).isdisjoint(inspect(db_engine).get_table_names())
         assert current_revision(url) is None
     finally:
         upgrade(url)
@@ -116,3 +118,35 @@ def test_revision_files_are_numbered() -> None:
     assert files[0] == "0001_shop_schema.py"
     assert all(name[:4].isdigit() and name[4] == "_" for name in files)
     assert int(next_revision_id()) == int(head_revision()) + 1
+
+
+def test_downgrade_of_the_feedback_tables_keeps_the_shop(db_engine: Engine) -> None:
+    url = database_url_of(db_engine)
+    downgrade(url, "0001")
+    try:
+        tables = set(inspect(db_engine).get_table_names())
+        assert FEEDBACK_TABLES.isdisjoint(tables)
+        assert SHOP_TABLES.issubset(tables)
+        assert current_revision(url) == "0001"
+    finally:
+        upgrade(url)
+    assert FEEDBACK_TABLES.issubset(inspect(db_engine).get_table_names())
+
+
+def test_feedback_lookups_are_indexed(db_engine: Engine) -> None:
+    inspector = inspect(db_engine)
+    feedback = {
+        index["name"]: index["column_names"] for index in inspector.get_indexes("faq_feedback")
+    }
+    unique = {
+        uq["name"]: uq["column_names"] for uq in inspector.get_unique_constraints("faq_feedback")
+    }
+    todo = {
+        index["name"]: index["column_names"]
+        for index in inspector.get_indexes("unanswered_questions")
+    }
+    assert feedback["ix_faq_feedback_article_id"] == ["article_id"]
+    # The unique constraint's index serves look-ups by conversation.
+    assert unique["uq_faq_feedback_conversation_id_article_id"] == ["conversation_id", "article_id"]
+    assert todo["ix_unanswered_questions_conversation_id"] == ["conversation_id"]
+    assert todo["ix_unanswered_questions_created_at"] == ["created_at"]
