@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from typing import List
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -34,3 +34,19 @@ class AskAction(Action, abc.ABC):
         """Sends the question."""
         dispatcher.utter_message(text=self.question)
         return []
+
+
+def latest_user_metadata(tracker: Tracker) -> Dict[str, Any]:
+    """Returns the metadata the channel sent with the customer's latest message.
+
+    Args:
+        tracker: The conversation.
+
+    Returns:
+        The metadata, or an empty mapping when there is none.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            metadata = event.get("metadata")
+            return metadata if isinstance(metadata, dict) else {}
+    return {}

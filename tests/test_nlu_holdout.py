@@ -18,9 +18,9 @@ from bot.evaluation.parser import Prediction, RasaNluParser
 pytestmark = pytest.mark.model
 
 DATA = Path(__file__).parent / "data"
-MIN_IN_SCOPE_ACCURACY = 0.85
-MIN_OUT_OF_SCOPE_RECALL = 0.80
-MIN_FAQ_ARTICLE_ACCURACY = 0.90
+MIN_IN_SCOPE_ACCURACY = 0.90
+MIN_OUT_OF_SCOPE_RECALL = 0.90
+MIN_FAQ_ARTICLE_ACCURACY = 0.85
 
 
 @pytest.fixture(scope="module")

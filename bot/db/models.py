@@ -4,6 +4,12 @@ Next to the shop data, the assistant keeps what customers thought of its FAQ
 answers (:class:`FaqFeedback`) and the questions it could not answer well
 (:class:`UnansweredQuestion`), for the support team's report.
 
+For identity checks it keeps one-time codes (:class:`VerificationChallenge`,
+only their hashes), conversations locked out after too many wrong codes
+(:class:`VerificationLockout`) and the e-mails waiting to be sent
+(:class:`OutboxMessage`). :class:`AuditEntry` records who changed what, and
+from which conversation.
+
 Conventions:
 
 * Money is stored as integer minor units (``*_cents``) next to an ISO 4217
@@ -541,3 +547,92 @@ class UnansweredQuestion(Base):
 
     def __repr__(self) -> str:
         return f"<UnansweredQuestion {self.id} {self.reason.value if self.reason else None}>"
+
+
+class OutboxMessage(Base):
+    """An e-mail written by the assistant, waiting to be delivered.
+
+    The development code sender stops here; a mail relay would read the rows
+    and deliver them.
+    """
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    recipient: Mapped[str] = Column(String(254), nullable=False)
+    subject: Mapped[str] = Column(String(200), nullable=False)
+    body: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} to={self.recipient}>"
+
+
+class VerificationChallenge(Base):
+    """A one-time code sent to prove that a conversation's customer owns an order.
+
+    Only an HMAC of the code is stored (``code_hash``, hex). ``customer_id`` is
+    ``None`` for a decoy: when the order number and e-mail address did not
+    match, a challenge whose code nobody received is stored all the same, so
+    that the conversation cannot tell the difference. The newest challenge of
+    a conversation is its current one; ``consumed_at`` is set once it verified
+    the customer or ended in a lockout.
+    """
+
+    __tablename__ = "verification_challenges"
+    __table_args__ = (CheckConstraint("failed_attempts >= 0", name="failed_attempts_not_negative"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    customer_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = Column(String(64), nullable=False)
+    expires_at: Mapped[datetime] = Column(UtcDateTime, nullable=False)
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+    consumed_at: Mapped[Optional[datetime]] = Column(UtcDateTime)
+    failed_attempts: Mapped[int] = Column(Integer, nullable=False, default=0)
+
+    def __repr__(self) -> str:
+        state = "consumed" if self.consumed_at else "open"
+        return f"<VerificationChallenge {self.id} conversation={self.conversation_id} {state}>"
+
+
+class VerificationLockout(Base):
+    """A conversation barred from identity checks after too many wrong codes.
+
+    One row per conversation: a later lockout moves ``locked_at`` and
+    ``locked_until`` forward. The lock is over once ``locked_until`` has passed.
+    """
+
+    __tablename__ = "verification_lockouts"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
+    locked_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+    locked_until: Mapped[datetime] = Column(UtcDateTime, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<VerificationLockout {self.conversation_id} until={self.locked_until}>"
+
+
+class AuditEntry(Base):
+    """One change of one field, and the conversation that made it.
+
+    Values are stored as text; ``None`` means the field had (or got) no value.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_entity_entity_id", "entity", "entity_id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    entity: Mapped[str] = Column(String(40), nullable=False)
+    entity_id: Mapped[str] = Column(String(64), nullable=False)
+    field: Mapped[str] = Column(String(64), nullable=False)
+    old_value: Mapped[Optional[str]] = Column(Text)
+    new_value: Mapped[Optional[str]] = Column(Text)
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.id} {self.entity}:{self.entity_id}.{self.field}>"

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Optional
 
 from bot.db.engine import get_engine, session_scope
-from bot.db.repositories.orders import find_order_for_owner
+from bot.db.repositories.orders import find_order_for_owner, find_order_of_customer
 from bot.orders.status import OrderStatusReport, describe_order_status
 
 
@@ -29,6 +29,29 @@ def order_status_for_owner(
     """
     with session_scope(get_engine(database_url)) as session:
         order = find_order_for_owner(session, order_number, email)
+        if order is None:
+            return None
+        return describe_order_status(order, today)
+
+
+def order_status_for_customer(
+    database_url: str, order_number: str, customer_id: int, today: date
+) -> Optional[OrderStatusReport]:
+    """Reports an order's status when it belongs to the verified customer.
+
+    Another customer's order gives the same result as an unknown number.
+
+    Args:
+        database_url: The application database.
+        order_number: Canonical order number, e.g. ``ORD-104233``.
+        customer_id: The customer verified in this conversation.
+        today: The current date in the shop's time zone.
+
+    Returns:
+        The report, or ``None`` when the customer has no such order.
+    """
+    with session_scope(get_engine(database_url)) as session:
+        order = find_order_of_customer(session, order_number, customer_id)
         if order is None:
             return None
         return describe_order_status(order, today)

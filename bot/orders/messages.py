@@ -4,13 +4,64 @@ Every failure of the order look-up uses :data:`ORDER_NOT_FOUND`, whatever the
 cause, so that a reply never tells whether an order number exists.
 """
 
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.identity.codes import CODE_TTL, LOCKOUT_DURATION
+
+
+def _minutes(duration: timedelta) -> int:
+    return int(duration.total_seconds() // 60)
+
+
 ASK_ORDER_NUMBER = (
     "Sure, I can look that up. What's the order number? You'll find it in your "
     "confirmation email; it looks like ORD-123456."
 )
 ASK_EMAIL = (
-    "Thanks. And which email address did you use for that order? I need it to make sure "
-    "the order is yours."
+    "Thanks. And which email address did you use for that order? I'll send a one-time code "
+    "there to make sure the order is yours."
+)
+CODE_SENT = (
+    "Thanks. If that order number and email address belong together, I've just sent a "
+    f"6-digit code to that email address. It's valid for {_minutes(CODE_TTL)} minutes."
+)
+ASK_CODE = "Please type the 6-digit code from the email here."
+INVALID_CODE = (
+    "The code is the 6 digits in the email we sent you, for example 123456. Could you "
+    'type it again? You can also say "stop" to do something else.'
+)
+CODE_EXPIRED = (
+    "That code has expired, so I've sent a new one to the same email address. "
+    "Please type the new code."
+)
+
+
+def wrong_code(attempts_left: int) -> str:
+    """What to say after a wrong code.
+
+    Args:
+        attempts_left: Wrong codes left before verification is locked.
+    """
+    tries = "1 more try" if attempts_left == 1 else f"{attempts_left} more tries"
+    return f"Sorry, that code isn't right. Please check the email and try again ({tries})."
+
+
+def verified(first_name: str) -> str:
+    """What to say once the customer has proven who they are.
+
+    Args:
+        first_name: The customer's first name; empty when unknown.
+    """
+    name = f", {first_name}" if first_name else ""
+    return f"Thanks{name}, that's confirmed."
+
+
+VERIFICATION_LOCKED = (
+    "I'm sorry, that's too many wrong codes, so I can't check your identity for the next "
+    f"{_minutes(LOCKOUT_DURATION)} minutes. That's to keep your account safe. If you'd like, "
+    'a member of our team can help you instead: just say "talk to a person".'
 )
 INVALID_ORDER_NUMBER = (
     "Hmm, that doesn't look like one of our order numbers. They look like ORD-123456: "

@@ -41,10 +41,11 @@ def make_tracker(
     events: Optional[List[Dict[str, Any]]] = None,
     active_loop: Optional[str] = None,
     entities: Optional[List[Dict[str, Any]]] = None,
+    sender_id: str = "test-conversation",
 ) -> Tracker:
     """Builds a tracker as the action server receives it."""
     return Tracker(
-        sender_id="test-conversation",
+        sender_id=sender_id,
         slots=slots or {},
         latest_message={
             "text": text,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import jwt
 import pytest
@@ -13,6 +14,8 @@ import requests
 from bot.runtime.processes import Supervisor, action_server_spec, rasa_server_spec
 from bot.settings import Settings, load_settings
 from tests.conftest import free_port
+
+CODE = re.compile(r"\b(\d{6})\b")
 
 
 @dataclass
@@ -25,19 +28,31 @@ class RunningAssistant:
     def url(self) -> str:
         return self.settings.rasa_url
 
-    def say(self, sender: str, message: str) -> List[Dict[str, Any]]:
+    def say(
+        self, sender: str, message: str, metadata: Optional[Dict[str, Any]] = None
+    ) -> List[Dict[str, Any]]:
         """Sends a message over the REST channel and returns the replies."""
-        response = requests.post(
-            f"{self.url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
-            timeout=60,
-        )
+        body: Dict[str, Any] = {"sender": sender, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json()
 
-    def texts(self, sender: str, message: str) -> List[str]:
+    def texts(
+        self, sender: str, message: str, metadata: Optional[Dict[str, Any]] = None
+    ) -> List[str]:
         """Like ``say`` but returns only the reply texts."""
-        return [reply.get("text", "") for reply in self.say(sender, message)]
+        return [reply.get("text", "") for reply in self.say(sender, message, metadata)]
+
+    def emailed_codes(self, email: str) -> List[str]:
+        """The one-time codes e-mailed to ``email``, newest first."""
+        from bot.db.engine import get_engine, session_scope
+        from bot.db.repositories.outbox import list_outbox_messages
+
+        with session_scope(get_engine(self.settings.database_url)) as session:
+            bodies = [m.body for m in list_outbox_messages(session, recipient=email)]
+        return [match.group(1) for body in bodies for match in [CODE.search(body)] if match]
 
     def admin_token(self) -> str:
         """A JWT for Rasa's HTTP API, signed with the server's secret."""

@@ -64,14 +64,17 @@ def test_picked_suggestion_is_answered_and_feedback_is_stored(assistant: Running
     assert [(row[0], bool(row[1])) for row in rows] == [("shipping_costs", True)]
 
 
-def test_order_status_asks_for_number_and_email_then_reports_the_carrier(
-    assistant: RunningAssistant,
-):
+def test_order_status_is_told_only_after_the_emailed_code(assistant: RunningAssistant):
     sender = new_sender()
     assert "order number" in " ".join(assistant.texts(sender, "where is my order?")).lower()
     assert "email" in " ".join(assistant.texts(sender, "ORD-100001")).lower()
+    before = assistant.emailed_codes("jane.doe@example.com")
     reply = " ".join(assistant.texts(sender, "Jane.Doe@example.com"))
-    assert "ORD-100001" in reply
+    assert "code" in reply and "ORD-100001" not in reply
+    codes = assistant.emailed_codes("jane.doe@example.com")
+    assert len(codes) == len(before) + 1
+    reply = " ".join(assistant.texts(sender, codes[0]))
+    assert "Jane" in reply and "ORD-100001" in reply
 
 
 def test_wrong_email_and_unknown_order_get_the_same_answer(assistant: RunningAssistant):
@@ -83,6 +86,32 @@ def test_wrong_email_and_unknown_order_get_the_same_answer(assistant: RunningAss
     assert reply_wrong == reply_unknown
     assert "ORD-100001" not in " ".join(reply_wrong)
     assert "Jane" not in " ".join(reply_wrong)
+    assert assistant.texts(wrong_email, "123456") == assistant.texts(unknown_order, "123456")
+
+
+def test_signed_website_token_skips_the_code_and_a_forged_one_does_not(
+    assistant: RunningAssistant,
+):
+    from datetime import timedelta
+
+    from bot.db.engine import get_engine, session_scope
+    from bot.db.models import Customer
+    from bot.identity.tokens import issue_customer_token
+
+    with session_scope(get_engine(assistant.settings.database_url)) as session:
+        jane = session.query(Customer.id).filter_by(email="jane.doe@example.com").scalar()
+    secret = assistant.settings.customer_token_secret
+    signed = {"customer_token": issue_customer_token(jane, secret, timedelta(minutes=10))}
+    sender = new_sender()
+    assistant.texts(sender, "where is my order?", signed)
+    reply = " ".join(assistant.texts(sender, "ORD-100001", signed))
+    assert "ORD-100001" in reply
+
+    forged = {"customer_token": issue_customer_token(jane, "guess", timedelta(minutes=10))}
+    sender = new_sender()
+    assistant.texts(sender, "where is my order?", forged)
+    reply = " ".join(assistant.texts(sender, "ORD-100001", forged))
+    assert "ORD-100001" not in reply and "email" in reply.lower()
 
 
 def test_stop_leaves_the_order_check(assistant: RunningAssistant):

@@ -122,6 +122,29 @@ def find_order_for_owner(session: Session, number: str, email: str) -> Optional[
     return order
 
 
+def find_order_of_customer(session: Session, number: str, customer_id: int) -> Optional[Order]:
+    """Returns the order only if it belongs to the verified customer ``customer_id``.
+
+    Another customer's order number gives ``None``, exactly like a number that
+    does not exist.
+
+    Args:
+        session: Open database session.
+        number: Order number in any form :func:`normalize_order_number` accepts.
+        customer_id: Primary key of the verified customer.
+
+    Returns:
+        The order with its details, or ``None``.
+    """
+    canonical = normalize_order_number(number)
+    if canonical is None:
+        return None
+    order: Optional[Order] = session.execute(
+        _order_with_details().where(Order.number == canonical, Order.customer_id == customer_id)
+    ).scalar_one_or_none()
+    return order
+
+
 def list_recent_orders(session: Session, customer_id: int, limit: int = 5) -> List[Order]:
     """Returns a customer's most recent orders, newest first.
 

@@ -30,18 +30,25 @@ SHOP_TABLES = {
     "loyalty_accounts",
 }
 FEEDBACK_TABLES = {"faq_feedback", "unanswered_questions"}
+IDENTITY_TABLES = {
+    "outbox_messages",
+    "verification_challenges",
+    "verification_lockouts",
+    "audit_entries",
+}
 
 
 def test_migrations_create_every_table(db_engine: Engine) -> None:
     tables = set(inspect(db_engine).get_table_names())
     assert SHOP_TABLES.issubset(tables)
     assert FEEDBACK_TABLES.issubset(tables)
+    assert IDENTITY_TABLES.issubset(tables)
     assert set(Base.metadata.tables) <= tables
     assert "alembic_version" in tables
 
 
 def test_database_is_at_the_newest_revision(db_engine: Engine) -> None:
-    assert current_revision(database_url_of(db_engine)) == head_revision() == "0002"
+    assert current_revision(database_url_of(db_engine)) == head_revision() == "0003"
 
 
 def test_migrations_match_the_models(db_engine: Engine) -> None:
@@ -105,7 +112,8 @@ def test_downgrade_to_base_and_upgrade_again(db_engine: Engine) -> None:
     url = database_url_of(db_engine)
     downgrade(url, "base")
     try:
-        assert (SHOP_TABLES | FEEDBACK_TABLES).isdisjoint(inspect(db_engine).get_table_names())
+        all_tables = SHOP_TABLES | FEEDBACK_TABLES | IDENTITY_TABLES
+        assert all_tables.isdisjoint(inspect(db_engine).get_table_names())
         assert current_revision(url) is None
     finally:
         upgrade(url)
@@ -150,3 +158,42 @@ def test_feedback_lookups_are_indexed(db_engine: Engine) -> None:
     assert unique["uq_faq_feedback_conversation_id_article_id"] == ["conversation_id", "article_id"]
     assert todo["ix_unanswered_questions_conversation_id"] == ["conversation_id"]
     assert todo["ix_unanswered_questions_created_at"] == ["created_at"]
+
+
+def test_downgrade_of_the_identity_tables_keeps_the_rest(db_engine: Engine) -> None:
+    url = database_url_of(db_engine)
+    downgrade(url, "0002")
+    try:
+        tables = set(inspect(db_engine).get_table_names())
+        assert IDENTITY_TABLES.isdisjoint(tables)
+        assert (SHOP_TABLES | FEEDBACK_TABLES).issubset(tables)
+        assert current_revision(url) == "0002"
+    finally:
+        upgrade(url)
+    assert IDENTITY_TABLES.issubset(inspect(db_engine).get_table_names())
+
+
+def test_identity_lookups_are_indexed(db_engine: Engine) -> None:
+    inspector = inspect(db_engine)
+
+    def indexes(table: str) -> dict:
+        return {index["name"]: index["column_names"] for index in inspector.get_indexes(table)}
+
+    challenges = indexes("verification_challenges")
+    assert challenges["ix_verification_challenges_conversation_id"] == ["conversation_id"]
+    assert challenges["ix_verification_challenges_customer_id"] == ["customer_id"]
+    lockouts = {
+        uq["name"]: uq["column_names"]
+        for uq in inspector.get_unique_constraints("verification_lockouts")
+    }
+    assert lockouts["uq_verification_lockouts_conversation_id"] == ["conversation_id"]
+    audit = indexes("audit_entries")
+    assert audit["ix_audit_entries_conversation_id"] == ["conversation_id"]
+    assert audit["ix_audit_entries_entity_entity_id"] == ["entity", "entity_id"]
+    assert audit["ix_audit_entries_created_at"] == ["created_at"]
+    assert indexes("outbox_messages")["ix_outbox_messages_created_at"] == ["created_at"]
+    [challenge_fk] = inspector.get_foreign_keys("verification_challenges")
+    assert (challenge_fk["referred_table"], challenge_fk["constrained_columns"]) == (
+        "customers",
+        ["customer_id"],
+    )

@@ -12,6 +12,7 @@ from bot.db.models import Order
 from bot.db.repositories.orders import (
     find_order_by_number,
     find_order_for_owner,
+    find_order_of_customer,
     get_order_by_number,
     list_recent_orders,
 )
@@ -169,3 +170,18 @@ def test_list_recent_orders_newest_first_and_limited(factory, db_session: Sessio
 def test_list_recent_orders_rejects_non_positive_limit(db_session: Session) -> None:
     with pytest.raises(ValueError):
         list_recent_orders(db_session, 1, limit=0)
+
+
+def test_verified_customer_finds_only_their_own_orders(
+    db_session: Session, owned_order: Order
+) -> None:
+    from bot.db.models import Customer
+
+    other = db_session.execute(
+        select(Customer).where(Customer.email == "other.person@example.org")
+    ).scalar_one()
+    mine = find_order_of_customer(db_session, "ord 104233", owned_order.customer_id)
+    assert mine is not None and mine.number == "ORD-104233"
+    assert find_order_of_customer(db_session, "ORD-104233", other.id) is None
+    assert find_order_of_customer(db_session, "ORD-999999", owned_order.customer_id) is None
+    assert find_order_of_customer(db_session, "1' OR '1'='1", owned_order.customer_id) is None

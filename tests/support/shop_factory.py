@@ -1,12 +1,10 @@
-"""Database fixtures: every test using them runs on SQLite and on PostgreSQL."""
+"""Builds customers, products and orders for database tests."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
-import pytest
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
@@ -24,23 +22,6 @@ from bot.db.models import (
     Shipment,
     ShipmentStatus,
 )
-from tests.support.database import BACKENDS, migrated_engine, rollback_session
-
-
-@pytest.fixture(scope="session", params=BACKENDS)
-def db_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """An engine on a migrated database, one per backend and test session."""
-    with migrated_engine(request.param, tmp_path_factory.mktemp("db")) as engine:
-        yield engine
-
-
-@pytest.fixture
-def db_session(db_engine: Engine) -> Iterator[Session]:
-    """A session whose changes are rolled back after the test."""
-    with rollback_session(db_engine) as session:
-        yield session
 
 
 class ShopFactory:
@@ -139,9 +120,3 @@ class ShopFactory:
         self.session.add(order)
         self.session.flush()
         return order
-
-
-@pytest.fixture
-def factory(db_session: Session) -> ShopFactory:
-    """Builds customers, products and orders in the test's session."""
-    return ShopFactory(db_session)
