@@ -1,187 +1,39 @@
-"""The order status check: who the customer is, which order, and the answer.
-
-A customer is verified either by the signed token the shop's website sends
-with each message, or by an order number and email followed by a one-time
-code. Nothing about an order is said before that.
-"""
+"""The order status check: which order, and where it is, for its verified owner."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import AskAction, latest_user_metadata
-from bot.identity import service as identity
-from bot.identity.codes import CodeCheckStatus
-from bot.identity.history import first_name_of
+from actions.verification import CODE_LOCKED, VerifiedOrderFormValidation, verified_customer
 from bot.orders import messages
-from bot.orders.identifiers import extract_email, extract_order_number
 from bot.orders.lookup import order_status_for_customer
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-# Values of the ``verification_code`` slot once the code step is over. A
-# customer's own text never reaches the slot without validation, so these
-# cannot be typed in.
-CODE_VERIFIED = "verified"
-CODE_LOCKED = "locked"
-SLOTS_WITHOUT_VERIFICATION = ["order_number"]
-SLOTS_WITH_CODE = ["order_number", "email", "verification_code"]
 
+class ValidateOrderStatusForm(VerifiedOrderFormValidation):
+    """Validates the order status form: the order, then who is asking.
 
-def verified_customer(tracker: Tracker) -> Optional[int]:
-    """Returns the customer verified in this conversation, by code or by token.
-
-    Args:
-        tracker: The conversation.
-
-    Returns:
-        The customer id, or ``None`` while the customer is anonymous.
-    """
-    from_token = identity.customer_from_metadata(latest_user_metadata(tracker), get_settings())
-    if from_token is not None:
-        return from_token
-    stored = tracker.get_slot("customer_id")
-    try:
-        return int(stored) if stored is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-class ValidateOrderStatusForm(FormValidationAction):
-    """Checks the order number and email the customer gives.
-
-    Domain requirements: form ``order_status_form`` with slots ``order_number``
-    and ``email``.
+    Domain requirements: form ``order_status_form`` with slots ``order_number``,
+    ``email`` and ``verification_code``.
     """
 
     def name(self) -> str:
         """Name of the action in the domain."""
         return "validate_order_status_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
-        """A verified customer only names the order; anyone else proves it is theirs."""
-        if verified_customer(tracker) is not None:
-            return list(SLOTS_WITHOUT_VERIFICATION)
-        return list(SLOTS_WITH_CODE)
-
-    def validate_order_number(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Dict[str, Any]:
-        """Accepts ``ORD-104233`` and the ways people type it."""
-        number = extract_order_number(str(slot_value or ""))
-        if number is None:
-            dispatcher.utter_message(text=messages.INVALID_ORDER_NUMBER)
-        return {"order_number": number}
-
-    def validate_email(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Dict[str, Any]:
-        """Accepts an email address and sends a code if it matches the order."""
-        email = extract_email(str(slot_value or ""))
-        number = tracker.get_slot("order_number")
-        if email is None:
-            dispatcher.utter_message(text=messages.INVALID_EMAIL)
-            return {"email": None}
-        if not number:
-            return {"email": email}
-        try:
-            locked_until = identity.send_code(get_settings(), tracker.sender_id, number, email)
-        except SQLAlchemyError:
-            logger.exception("could not start verification for %s", tracker.sender_id)
-            dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
-            return {"email": email, "verification_code": CODE_LOCKED}
-        if locked_until is not None:
-            return {"email": email, "verification_code": CODE_LOCKED}
-        dispatcher.utter_message(text=messages.CODE_SENT)
-        return {"email": email}
-
-    def validate_verification_code(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Dict[str, Any]:
-        """Checks the one-time code; three wrong codes lock verification."""
-        if slot_value in (CODE_VERIFIED, CODE_LOCKED) and tracker.get_slot(
-            "requested_slot"
-        ) != "verification_code":
-            return {"verification_code": slot_value}
-        typed = "".join(str(slot_value or "").split()).replace("-", "")
-        if not (typed.isdigit() and len(typed) == 6):
-            dispatcher.utter_message(text=messages.INVALID_CODE)
-            return {"verification_code": None}
-        settings = get_settings()
-        try:
-            result = identity.confirm_code(settings, tracker.sender_id, typed)
-        except SQLAlchemyError:
-            logger.exception("could not check the code for %s", tracker.sender_id)
-            dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
-            return {"verification_code": CODE_LOCKED}
-        if result.status is CodeCheckStatus.VERIFIED and result.customer_id is not None:
-            name = identity.customer_first_name(settings, result.customer_id) or ""
-            dispatcher.utter_message(text=messages.verified(first_name_of(name)))
-            return {"verification_code": CODE_VERIFIED, "customer_id": str(result.customer_id)}
-        if result.status is CodeCheckStatus.WRONG:
-            dispatcher.utter_message(text=messages.wrong_code(result.attempts_left or 0))
-            return {"verification_code": None}
-        if result.status is CodeCheckStatus.LOCKED:
-            return {"verification_code": CODE_LOCKED}
-        # Expired, or no code waiting: send a fresh one to the same details.
-        locked_until = identity.send_code(
-            settings,
-            tracker.sender_id,
-            str(tracker.get_slot("order_number") or ""),
-            str(tracker.get_slot("email") or ""),
-        )
-        if locked_until is not None:
-            return {"verification_code": CODE_LOCKED}
-        dispatcher.utter_message(text=messages.CODE_EXPIRED)
-        return {"verification_code": None}
-
-
-class ActionAskOrderNumber(AskAction):
-    """Asks for the order number while the order status form runs."""
-
-    action_name = "action_ask_order_number"
-    question = messages.ASK_ORDER_NUMBER
-
-
-class ActionAskEmail(AskAction):
-    """Asks for the email on the order while the order status form runs."""
-
-    action_name = "action_ask_email"
-    question = messages.ASK_EMAIL
-
-
-class ActionAskVerificationCode(AskAction):
-    """Asks for the one-time code sent to the email on the order."""
-
-    action_name = "action_ask_verification_code"
-    question = messages.ASK_CODE
+    def slots_after_verification(self, tracker: Tracker, customer_id: int) -> List[str]:
+        """Nothing more is needed to tell the owner where the order is."""
+        return []
 
 
 class ActionOrderStatus(Action):

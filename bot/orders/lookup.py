@@ -1,4 +1,7 @@
-"""Order look-ups that reveal nothing until the customer proves ownership."""
+"""Order look-ups and changes for actions, each in its own transaction.
+
+Nothing is revealed or changed unless the customer has proven ownership.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from typing import Optional
 
 from bot.db.engine import get_engine, session_scope
 from bot.db.repositories.orders import find_order_for_owner, find_order_of_customer
+from bot.knowledge.policies import load_policies
+from bot.orders.cancellation import CancellationCheck, cancel_order, find_cancellation
 from bot.orders.status import OrderStatusReport, describe_order_status
 
 
@@ -55,3 +60,39 @@ def order_status_for_customer(
         if order is None:
             return None
         return describe_order_status(order, today)
+
+
+def cancellation_for_customer(
+    database_url: str, order_number: str, customer_id: int, today: date
+) -> CancellationCheck:
+    """Tells the verified customer whether their order can be cancelled.
+
+    Args:
+        database_url: The application database.
+        order_number: The order number as given.
+        customer_id: The customer verified in this conversation.
+        today: The current date in the shop's time zone.
+    """
+    with session_scope(get_engine(database_url)) as session:
+        return find_cancellation(session, order_number, customer_id, load_policies(), today)
+
+
+def cancel_for_customer(
+    database_url: str, order_number: str, customer_id: int, conversation_id: str, today: date
+) -> CancellationCheck:
+    """Cancels the verified customer's order when the policy allows it.
+
+    Args:
+        database_url: The application database.
+        order_number: The order number as given.
+        customer_id: The customer verified in this conversation.
+        conversation_id: The conversation, for the audit trail.
+        today: The current date in the shop's time zone.
+
+    Returns:
+        The check; ``allowed`` means the order is now cancelled.
+    """
+    with session_scope(get_engine(database_url)) as session:
+        return cancel_order(
+            session, order_number, customer_id, conversation_id, load_policies(), today
+        )

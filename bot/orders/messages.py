@@ -80,3 +80,64 @@ LOOKUP_UNAVAILABLE = (
     "I'm sorry, I can't look up orders right now because of a problem on our side. Please "
     "try again in a few minutes, or ask for a person and our team will help."
 )
+
+ASK_CANCEL_ORDER_NUMBER = (
+    "I can help you cancel an order. What's the order number? It looks like ORD-123456 and "
+    "is in your confirmation email."
+)
+CANCEL_KEPT = "No problem, I've left your order exactly as it is."
+
+
+def confirm_cancellation(summary: str) -> str:
+    """Asks the customer to confirm before anything changes.
+
+    Args:
+        summary: The order as :class:`bot.orders.cancellation.CancellationCheck` describes it.
+    """
+    return f"Just to check: shall I cancel your {summary}?"
+
+
+def order_cancelled(order_number: str, refund: str, refund_days: int) -> str:
+    """Confirms a cancellation and says what happens to the money.
+
+    Args:
+        order_number: The cancelled order.
+        refund: The refund, formatted (e.g. ``€89.00``); empty when nothing was charged.
+        refund_days: Business days the refund takes.
+    """
+    if not refund:
+        return (
+            f"Done: order {order_number} is cancelled. You haven't been charged for it, so "
+            "there's nothing to refund; any hold on your card is released by your bank."
+        )
+    return (
+        f"Done: order {order_number} is cancelled. We'll refund {refund} to your original "
+        f"payment method within {refund_days} business days."
+    )
+
+
+def cannot_cancel_sent(order_number: str, delivered: bool, return_days: int) -> str:
+    """Explains that a shipped order can't be cancelled, and offers a return instead.
+
+    Args:
+        order_number: The order.
+        delivered: Whether it has already arrived.
+        return_days: Days after delivery in which items can be returned.
+    """
+    where = "has already been delivered" if delivered else "has already left our warehouse"
+    return (
+        f"Order {order_number} {where}, so it can't be cancelled any more. You can still "
+        f"return it within {return_days} days of delivery for a refund: just say "
+        '"I want to return it" and I\'ll help.'
+    )
+
+
+def already_closed(order_number: str, returned: bool) -> str:
+    """Says that there is nothing left to cancel.
+
+    Args:
+        order_number: The order.
+        returned: Whether it was returned (otherwise it was cancelled already).
+    """
+    state = "was returned to us" if returned else "is already cancelled"
+    return f"Order {order_number} {state}, so there's nothing more to cancel."

@@ -256,7 +256,7 @@ async def test_anything_but_six_digits_is_refused_as_a_code(demo_shop, typed):
 
 
 def test_form_questions_are_sent_by_the_ask_actions():
-    from actions.order_status import (
+    from actions.verification import (
         ActionAskEmail,
         ActionAskOrderNumber,
         ActionAskVerificationCode,

@@ -69,7 +69,7 @@ contact:
   channels:
     email: {label: Email, address: support@shop.example, response_hours: 24}
 cancellation:
-  cancellable_statuses: [pending, paid, processing]
+  cancellable_statuses: [pending, paid]
   refund_days: 3
 order_changes:
   editable_statuses: [pending, paid]

@@ -59,7 +59,8 @@ def test_helpers_accept_explicit_policies(policies):
     assert shipping_zone("domestic", policies).cost_cents == 495
     with pytest.raises(KeyError):
         shipping_zone("mars", policies)
-    assert can_cancel("processing", policies)
+    assert can_cancel("paid", policies)
+    assert not can_cancel("shipped", policies)
     assert not can_cancel("delivered", policies)
 
 

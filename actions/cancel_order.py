@@ -1,0 +1,164 @@
+"""Cancelling an order: verified owner, order not yet shipped, confirmed first."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import AskAction
+from actions.verification import CODE_LOCKED, VerifiedOrderFormValidation, verified_customer
+from bot.knowledge.formatting import format_money
+from bot.knowledge.policies import load_policies
+from bot.orders import messages
+from bot.orders.cancellation import Cancellability, CancellationCheck
+from bot.orders.lookup import cancel_for_customer, cancellation_for_customer
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_BUTTONS = [
+    {"title": "Yes, cancel it", "payload": "/affirm"},
+    {"title": "No, keep it", "payload": "/deny"},
+]
+FORM_SLOTS = ("order_number", "email", "verification_code", "cancel_confirmed")
+
+
+def _check(tracker: Tracker, customer_id: int) -> Optional[CancellationCheck]:
+    number = tracker.get_slot("order_number")
+    if not number:
+        return None
+    try:
+        return cancellation_for_customer(
+            get_settings().database_url, number, customer_id, date.today()
+        )
+    except SQLAlchemyError:
+        logger.exception("cancellation check failed for %s", tracker.sender_id)
+        return None
+
+
+class ValidateCancelOrderForm(VerifiedOrderFormValidation):
+    """Validates the cancel order form; asks for confirmation only when cancelling is possible.
+
+    Domain requirements: form ``cancel_order_form`` with slots ``order_number``,
+    ``email``, ``verification_code`` and ``cancel_confirmed``.
+    """
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "validate_cancel_order_form"
+
+    def slots_after_verification(self, tracker: Tracker, customer_id: int) -> List[str]:
+        """Confirmation is asked only for an order that can still be cancelled."""
+        check = _check(tracker, customer_id)
+        return ["cancel_confirmed"] if check is not None and check.allowed else []
+
+    def validate_cancel_confirmed(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        """Keeps a yes or no; anything else asks again."""
+        return {"cancel_confirmed": slot_value if isinstance(slot_value, bool) else None}
+
+
+class ActionAskCancelOrderNumber(AskAction):
+    """Asks which order to cancel."""
+
+    action_name = "action_ask_cancel_order_form_order_number"
+    question = messages.ASK_CANCEL_ORDER_NUMBER
+
+
+class ActionAskCancelConfirmed(Action):
+    """Shows the order and asks the customer to confirm the cancellation."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_ask_cancel_confirmed"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Sends the question with Yes and No buttons."""
+        customer_id = verified_customer(tracker)
+        check = _check(tracker, customer_id) if customer_id is not None else None
+        summary = check.summary if check is not None and check.summary else "order"
+        dispatcher.utter_message(
+            text=messages.confirm_cancellation(summary), buttons=CONFIRM_BUTTONS
+        )
+        return []
+
+
+class ActionCancelOrder(Action):
+    """Cancels the order once confirmed, or explains why it can't be cancelled."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return "action_cancel_order"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Acts on the completed form and forgets its slots."""
+        events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        customer_id = verified_customer(tracker)
+        if customer_id is not None:
+            events.append(SlotSet("customer_id", str(customer_id)))
+        number: Optional[str] = tracker.get_slot("order_number")
+        if tracker.get_slot("verification_code") == CODE_LOCKED:
+            dispatcher.utter_message(text=messages.VERIFICATION_LOCKED)
+            return events
+        if customer_id is None or not number:
+            dispatcher.utter_message(text=messages.ORDER_NOT_FOUND)
+            return events
+        if tracker.get_slot("cancel_confirmed") is False:
+            dispatcher.utter_message(text=messages.CANCEL_KEPT)
+            return events
+        confirmed = tracker.get_slot("cancel_confirmed") is True
+        try:
+            settings = get_settings()
+            if confirmed:
+                check = cancel_for_customer(
+                    settings.database_url, number, customer_id, tracker.sender_id, date.today()
+                )
+            else:
+                check = cancellation_for_customer(
+                    settings.database_url, number, customer_id, date.today()
+                )
+        except SQLAlchemyError:
+            logger.exception("cancelling failed for conversation %s", tracker.sender_id)
+            dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
+            return events
+        dispatcher.utter_message(text=_outcome_message(check, confirmed))
+        return events
+
+
+def _outcome_message(check: CancellationCheck, confirmed: bool) -> str:
+    policies = load_policies()
+    if check.verdict is Cancellability.NOT_FOUND:
+        return messages.ORDER_NOT_FOUND
+    if check.allowed and confirmed:
+        refund = format_money(check.refund_cents, check.currency) if check.refund_cents else ""
+        return messages.order_cancelled(
+            check.order_number, refund, policies.cancellation.refund_days
+        )
+    if check.verdict in (Cancellability.SHIPPED, Cancellability.DELIVERED):
+        return messages.cannot_cancel_sent(
+            check.order_number,
+            check.verdict is Cancellability.DELIVERED,
+            policies.returns.window_days,
+        )
+    if check.verdict in (Cancellability.ALREADY_CANCELLED, Cancellability.RETURNED):
+        return messages.already_closed(
+            check.order_number, check.verdict is Cancellability.RETURNED
+        )
+    # Cancellable but not confirmed: the form ended without a yes.
+    return messages.CANCEL_KEPT
