@@ -19,8 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import AskAction, latest_user_metadata
 from bot.identity import service as identity
-from bot.identity.codes import CodeCheckStatus
-from bot.identity.history import first_name_of
+from bot.identity.codes import CODE_LENGTH, CodeCheckStatus, normalize_code
 from bot.orders import messages
 from bot.orders.identifiers import extract_email, extract_order_number
 from bot.settings import get_settings
@@ -52,6 +51,27 @@ def verified_customer(tracker: Tracker) -> Optional[int]:
         return int(stored) if stored is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def _request_code(
+    dispatcher: CollectingDispatcher, tracker: Tracker, number: str, email: str, sent: str
+) -> Optional[str]:
+    """Sends a code for the order and email, saying ``sent`` when the request was taken.
+
+    Returns:
+        :data:`CODE_LOCKED` when verification can't go on (locked out, or the
+        database is unavailable), otherwise ``None``.
+    """
+    try:
+        locked_until = identity.send_code(get_settings(), tracker.sender_id, number, email)
+    except SQLAlchemyError:
+        logger.exception("could not start verification for %s", tracker.sender_id)
+        dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
+        return CODE_LOCKED
+    if locked_until is not None:
+        return CODE_LOCKED
+    dispatcher.utter_message(text=sent)
+    return None
 
 
 class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
@@ -114,16 +134,8 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
             return {"email": None}
         if not number:
             return {"email": email}
-        try:
-            locked_until = identity.send_code(get_settings(), tracker.sender_id, number, email)
-        except SQLAlchemyError:
-            logger.exception("could not start verification for %s", tracker.sender_id)
-            dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
-            return {"email": email, "verification_code": CODE_LOCKED}
-        if locked_until is not None:
-            return {"email": email, "verification_code": CODE_LOCKED}
-        dispatcher.utter_message(text=messages.CODE_SENT)
-        return {"email": email}
+        locked = _request_code(dispatcher, tracker, number, email, messages.CODE_SENT)
+        return {"email": email, "verification_code": locked} if locked else {"email": email}
 
     def validate_verification_code(
         self,
@@ -137,8 +149,8 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
             "requested_slot"
         ) != "verification_code":
             return {"verification_code": slot_value}
-        typed = "".join(str(slot_value or "").split()).replace("-", "")
-        if not (typed.isdigit() and len(typed) == 6):
+        typed = normalize_code(str(slot_value or ""))
+        if not (typed.isdigit() and len(typed) == CODE_LENGTH):
             dispatcher.utter_message(text=messages.INVALID_CODE)
             return {"verification_code": None}
         settings = get_settings()
@@ -149,8 +161,8 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
             dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
             return {"verification_code": CODE_LOCKED}
         if result.status is CodeCheckStatus.VERIFIED and result.customer_id is not None:
-            name = identity.customer_first_name(settings, result.customer_id) or ""
-            dispatcher.utter_message(text=messages.verified(first_name_of(name)))
+            first_name = identity.customer_first_name(settings, result.customer_id) or ""
+            dispatcher.utter_message(text=messages.verified(first_name))
             return {"verification_code": CODE_VERIFIED, "customer_id": str(result.customer_id)}
         if result.status is CodeCheckStatus.WRONG:
             dispatcher.utter_message(text=messages.wrong_code(result.attempts_left or 0))
@@ -158,16 +170,14 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
         if result.status is CodeCheckStatus.LOCKED:
             return {"verification_code": CODE_LOCKED}
         # Expired, or no code waiting: send a fresh one to the same details.
-        locked_until = identity.send_code(
-            settings,
-            tracker.sender_id,
+        locked = _request_code(
+            dispatcher,
+            tracker,
             str(tracker.get_slot("order_number") or ""),
             str(tracker.get_slot("email") or ""),
+            messages.CODE_EXPIRED,
         )
-        if locked_until is not None:
-            return {"verification_code": CODE_LOCKED}
-        dispatcher.utter_message(text=messages.CODE_EXPIRED)
-        return {"verification_code": None}
+        return {"verification_code": locked}
 
 
 class ActionAskOrderNumber(AskAction):

@@ -14,7 +14,7 @@ from bot.db.repositories.audit import record_change
 from bot.db.repositories.orders import find_order_of_customer
 from bot.knowledge.formatting import format_money
 from bot.knowledge.policies import Policies
-from bot.orders.status import describe_items
+from bot.orders.status import describe_items, short_date
 
 AUDIT_ENTITY = "order"
 AUDIT_FIELD = "status"
@@ -81,8 +81,7 @@ def refundable_cents(order: Order) -> int:
 
 
 def _summary(order: Order, today: date) -> str:
-    placed = order.placed_at.date()
-    day = f"{placed.day} {placed:%b}" + ("" if placed.year == today.year else f" {placed.year}")
+    day = short_date(order.placed_at.date(), today)
     total = format_money(order.total_cents, order.currency)
     return f"order {order.number} from {day} ({describe_items(order)}), {total}"
 

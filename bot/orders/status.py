@@ -41,7 +41,8 @@ def format_day(day: date, today: date) -> str:
     return text if day.year == today.year else f"{text} {day.year}"
 
 
-def _short_date(day: date, today: date) -> str:
+def short_date(day: date, today: date) -> str:
+    """Formats a date briefly: ``12 Nov``, with the year when it is not this year."""
     text = f"{day.day} {day:%b}"
     return text if day.year == today.year else f"{text} {day.year}"
 
@@ -73,7 +74,7 @@ def describe_order_status(order: Order, today: date) -> OrderStatusReport:
     Returns:
         The report, including the sentence to send.
     """
-    placed = _short_date(order.placed_at.date(), today)
+    placed = short_date(order.placed_at.date(), today)
     opening = f"Your order {order.number} from {placed}, {describe_items(order)},"
     promised = order.promised_delivery_date
     shipment = _latest_shipment(order)
