@@ -12,8 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import AskAction
-from actions.verification import CODE_LOCKED, VerifiedOrderFormValidation, verified_customer
+from actions.verification import (
+    CODE_LOCKED,
+    OrderNumberQuestion,
+    VerifiedOrderFormValidation,
+    verified_customer,
+)
 from bot.knowledge.formatting import format_money
 from bot.knowledge.policies import load_policies
 from bot.orders import messages
@@ -70,7 +74,7 @@ class ValidateCancelOrderForm(VerifiedOrderFormValidation):
         return {"cancel_confirmed": slot_value if isinstance(slot_value, bool) else None}
 
 
-class ActionAskCancelOrderNumber(AskAction):
+class ActionAskCancelOrderNumber(OrderNumberQuestion):
     """Asks which order to cancel."""
 
     action_name = "action_ask_cancel_order_form_order_number"

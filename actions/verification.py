@@ -9,10 +9,13 @@ code. Every order form validates its first slots with
 from __future__ import annotations
 
 import abc
+import json
 import logging
+from datetime import date
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -80,7 +83,14 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
     Subclasses name their form and say which slots follow once the customer
     is verified. Domain requirements: the form lists ``order_number``,
     ``email`` and ``verification_code`` first.
+
+    A flow about the customer rather than one order (loyalty points, a
+    privacy request) sets ``needs_order = False``: a verified customer is
+    then not asked for an order, while anyone else still proves who they are
+    with an order number, its email and the code.
     """
+
+    needs_order: bool = True
 
     @abc.abstractmethod
     def slots_after_verification(self, tracker: Tracker, customer_id: int) -> List[str]:
@@ -102,6 +112,8 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
         customer_id = verified_customer(tracker)
         if customer_id is None:
             return ["order_number", *VERIFICATION_SLOTS]
+        if not self.needs_order:
+            return self.slots_after_verification(tracker, customer_id)
         if not tracker.get_slot("order_number"):
             return ["order_number"]
         return ["order_number", *self.slots_after_verification(tracker, customer_id)]
@@ -180,8 +192,58 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
         return {"verification_code": locked}
 
 
-class ActionAskOrderNumber(AskAction):
-    """Asks for the order number while the order status form runs."""
+class OrderNumberQuestion(Action, abc.ABC):
+    """Asks which order; a verified customer picks one of their recent orders.
+
+    Subclasses set ``action_name`` and ``question``. An anonymous customer
+    gets the question alone: nothing about any order is shown before the
+    customer is verified.
+    """
+
+    action_name: str = ""
+
+    @property
+    @abc.abstractmethod
+    def question(self) -> str:
+        """The question for a customer who is not verified yet."""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return self.action_name
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Sends the question, with a button per recent order when the customer is known."""
+        customer_id = verified_customer(tracker)
+        if customer_id is None:
+            dispatcher.utter_message(text=self.question)
+            return []
+        try:
+            choices = identity.recent_order_choices(get_settings(), customer_id, date.today())
+        except SQLAlchemyError:
+            logger.exception("could not list the orders of customer %s", customer_id)
+            choices = []
+        if not choices:
+            dispatcher.utter_message(text=self.question)
+            return []
+        dispatcher.utter_message(
+            text=messages.WHICH_ORDER,
+            buttons=[
+                {"title": choice.title, "payload": order_button_payload(choice.number)}
+                for choice in choices
+            ],
+        )
+        return []
+
+
+def order_button_payload(order_number: str) -> str:
+    """The payload of a button that names an order, as the NLU would have extracted it."""
+    return "/inform" + json.dumps({"ORDER_NUMBER": order_number}, separators=(",", ":"))
+
+
+class ActionAskOrderNumber(OrderNumberQuestion):
+    """Asks for the order number in any order form without a question of its own."""
 
     action_name = "action_ask_order_number"
     question = messages.ASK_ORDER_NUMBER

@@ -636,3 +636,208 @@ class AuditEntry(Base):
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.entity}:{self.entity_id}.{self.field}>"
+
+
+class ReturnStatus(str, enum.Enum):
+    """Where a return (RMA) is.
+
+    ``requested``: created, label sent, parcel not yet with us;
+    ``received``: the parcel reached the warehouse and is being checked;
+    ``refunded``: the money went back; ``rejected``: the return was refused.
+    """
+
+    REQUESTED = "requested"
+    RECEIVED = "received"
+    REFUNDED = "refunded"
+    REJECTED = "rejected"
+
+
+OPEN_RETURN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.RECEIVED)
+
+
+class ReturnRequest(Base):
+    """A return authorisation (RMA) for some lines of one order."""
+
+    __tablename__ = "returns"
+    __table_args__ = (CheckConstraint("refund_cents >= 0", name="refund_not_negative"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    rma: Mapped[str] = Column(String(16), nullable=False, unique=True, index=True)
+    order_id: Mapped[int] = Column(
+        Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    customer_id: Mapped[int] = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status: Mapped[ReturnStatus] = Column(
+        _enum_column_type(ReturnStatus, "return_status"),
+        nullable=False,
+        default=ReturnStatus.REQUESTED,
+    )
+    reason: Mapped[str] = Column(Text, nullable=False)
+    refund_cents: Mapped[int] = Column(Integer, nullable=False, default=0)
+    conversation_id: Mapped[Optional[str]] = Column(String(255))
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+    received_at: Mapped[Optional[datetime]] = Column(UtcDateTime)
+    refunded_at: Mapped[Optional[datetime]] = Column(UtcDateTime)
+
+    order: Mapped[Order] = relationship("Order")
+    lines: Mapped[List[ReturnLine]] = relationship(
+        "ReturnLine",
+        back_populates="return_request",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ReturnLine.id",
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the return is still in progress."""
+        return self.status in OPEN_RETURN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<ReturnRequest {self.rma} {self.status.value if self.status else None}>"
+
+
+class ReturnLine(Base):
+    """One order line, in some quantity, in a return."""
+
+    __tablename__ = "return_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        UniqueConstraint("return_id", "order_line_id"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    return_id: Mapped[int] = Column(
+        Integer, ForeignKey("returns.id", ondelete="CASCADE"), nullable=False
+    )
+    order_line_id: Mapped[int] = Column(
+        Integer, ForeignKey("order_lines.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    quantity: Mapped[int] = Column(Integer, nullable=False, default=1)
+
+    return_request: Mapped[ReturnRequest] = relationship("ReturnRequest", back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship("OrderLine")
+
+
+class CaseKind(str, enum.Enum):
+    """What a support case is about."""
+
+    DAMAGED_ITEM = "damaged_item"
+    WRONG_ITEM = "wrong_item"
+    MISSING_PARTS = "missing_parts"
+    DOUBLE_CHARGE = "double_charge"
+
+
+class CaseRemedy(str, enum.Enum):
+    """What the customer chose to put a problem right."""
+
+    REPLACEMENT = "replacement"
+    REFUND = "refund"
+
+
+class CaseStatus(str, enum.Enum):
+    """Where a support case is."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+
+
+OPEN_CASE_STATUSES = (CaseStatus.OPEN, CaseStatus.IN_PROGRESS)
+
+
+class SupportCase(Base):
+    """A problem with an order that staff put right: a broken item, a double charge.
+
+    ``escalate`` flags a case that a person should look at first (a valuable
+    item, or the customer's second problem within a short time); the reason
+    is in ``escalation_reason``.
+    """
+
+    __tablename__ = "support_cases"
+    __table_args__ = (
+        CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+        Index("ix_support_cases_customer_id_created_at", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    reference: Mapped[str] = Column(String(16), nullable=False, unique=True, index=True)
+    customer_id: Mapped[int] = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False
+    )
+    order_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    order_line_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("order_lines.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[CaseKind] = Column(_enum_column_type(CaseKind, "case_kind"), nullable=False)
+    remedy: Mapped[Optional[CaseRemedy]] = Column(_enum_column_type(CaseRemedy, "case_remedy"))
+    status: Mapped[CaseStatus] = Column(
+        _enum_column_type(CaseStatus, "case_status"), nullable=False, default=CaseStatus.OPEN
+    )
+    description: Mapped[str] = Column(Text, nullable=False, default="")
+    amount_cents: Mapped[int] = Column(Integer, nullable=False, default=0)
+    escalate: Mapped[bool] = Column(Boolean(), nullable=False, default=False)
+    escalation_reason: Mapped[Optional[str]] = Column(String(200))
+    conversation_id: Mapped[Optional[str]] = Column(String(255))
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+
+    order: Mapped[Optional[Order]] = relationship("Order")
+    order_line: Mapped[Optional[OrderLine]] = relationship("OrderLine")
+
+    @property
+    def is_open(self) -> bool:
+        """Whether staff still have to act on the case."""
+        return self.status in OPEN_CASE_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<SupportCase {self.reference} {self.kind.value if self.kind else None}>"
+
+
+class PrivacyRequestKind(str, enum.Enum):
+    """What a customer asked for under data-protection law."""
+
+    EXPORT = "export"
+    ERASURE = "erasure"
+
+
+class PrivacyRequestStatus(str, enum.Enum):
+    """Where staff are with a privacy request."""
+
+    PENDING_REVIEW = "pending_review"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+
+class PrivacyRequest(Base):
+    """A verified customer's request for a copy of their data or its erasure.
+
+    For an export, ``export_path`` names the JSON file written for staff to
+    review before it is sent; ``due_on`` is the legal deadline.
+    """
+
+    __tablename__ = "privacy_requests"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    reference: Mapped[str] = Column(String(16), nullable=False, unique=True, index=True)
+    customer_id: Mapped[int] = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[PrivacyRequestKind] = Column(
+        _enum_column_type(PrivacyRequestKind, "privacy_request_kind"), nullable=False
+    )
+    status: Mapped[PrivacyRequestStatus] = Column(
+        _enum_column_type(PrivacyRequestStatus, "privacy_request_status"),
+        nullable=False,
+        default=PrivacyRequestStatus.PENDING_REVIEW,
+    )
+    export_path: Mapped[Optional[str]] = Column(String(500))
+    conversation_id: Mapped[Optional[str]] = Column(String(255))
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+    due_on: Mapped[date] = Column(Date, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<PrivacyRequest {self.reference} {self.kind.value if self.kind else None}>"

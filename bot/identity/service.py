@@ -6,17 +6,32 @@ The actions call these functions; the rules themselves live in
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Mapping, Optional
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, List, Mapping, Optional
 
 from bot.db.engine import get_engine, session_scope
 from bot.db.models import Customer
 from bot.identity.codes import CodeCheck, check_code, start_verification
 from bot.identity.errors import VerificationLockedError
-from bot.identity.history import first_name_of
+from bot.identity.history import first_name_of, load_customer_history
 from bot.identity.senders import CodeSender, OutboxCodeSender
 from bot.identity.tokens import customer_id_from_metadata
+from bot.orders.status import short_date
 from bot.settings import Settings
+
+
+@dataclass(frozen=True)
+class OrderChoice:
+    """One of a verified customer's orders, as a button to pick it.
+
+    Attributes:
+        number: Canonical order number, the button's value.
+        title: What the button says: ``ORD-100001 · 12 Nov · Blue desk lamp``.
+    """
+
+    number: str
+    title: str
 
 
 def customer_from_metadata(
@@ -103,3 +118,27 @@ def customer_first_name(settings: Settings, customer_id: int) -> Optional[str]:
     with session_scope(get_engine(settings.database_url)) as session:
         customer = session.get(Customer, customer_id)
         return first_name_of(customer.name) if customer is not None else None
+
+
+def recent_order_choices(settings: Settings, customer_id: int, today: date) -> List[OrderChoice]:
+    """Lists a verified customer's recent orders, newest first, to choose from.
+
+    Args:
+        settings: The assistant's settings.
+        customer_id: The verified customer; never call this for anyone else.
+        today: The current date in the shop's time zone.
+
+    Returns:
+        One choice per recent order; empty when the customer has none.
+    """
+    with session_scope(get_engine(settings.database_url)) as session:
+        history = load_customer_history(session, customer_id, today)
+    if history is None:
+        return []
+    choices = []
+    for order in history.recent_orders:
+        parts = [order.number, short_date(order.placed_at.date(), today)]
+        if order.first_product:
+            parts.append(order.first_product)
+        choices.append(OrderChoice(order.number, " · ".join(parts)))
+    return choices

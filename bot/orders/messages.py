@@ -27,6 +27,7 @@ CODE_SENT = (
     "Thanks. If that order number and email address belong together, I've just sent a "
     f"6-digit code to that email address. It's valid for {_minutes(CODE_TTL)} minutes."
 )
+WHICH_ORDER = "Which order is it about? Pick one below, or type its order number."
 ASK_CODE = "Please type the 6-digit code from the email here."
 INVALID_CODE = (
     "The code is the 6 digits in the email we sent you, for example 123456. Could you "

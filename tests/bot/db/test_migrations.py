@@ -48,7 +48,7 @@ def test_migrations_create_every_table(db_engine: Engine) -> None:
 
 
 def test_database_is_at_the_newest_revision(db_engine: Engine) -> None:
-    assert current_revision(database_url_of(db_engine)) == head_revision() == "0003"
+    assert current_revision(database_url_of(db_engine)) == head_revision() == "0004"
 
 
 def test_migrations_match_the_models(db_engine: Engine) -> None:
@@ -197,3 +197,36 @@ def test_identity_lookups_are_indexed(db_engine: Engine) -> None:
         "customers",
         ["customer_id"],
     )
+
+
+ORDER_ISSUE_TABLES = {"returns", "return_lines", "support_cases", "privacy_requests"}
+
+
+def test_downgrade_of_the_order_issue_tables_keeps_the_rest(db_engine: Engine) -> None:
+    url = database_url_of(db_engine)
+    downgrade(url, "0003")
+    try:
+        tables = set(inspect(db_engine).get_table_names())
+        assert ORDER_ISSUE_TABLES.isdisjoint(tables)
+        assert (SHOP_TABLES | FEEDBACK_TABLES | IDENTITY_TABLES).issubset(tables)
+    finally:
+        upgrade(url)
+    assert ORDER_ISSUE_TABLES.issubset(inspect(db_engine).get_table_names())
+
+
+def test_returns_and_cases_are_found_by_reference_and_order(db_engine: Engine) -> None:
+    inspector = inspect(db_engine)
+
+    def indexes(table: str) -> dict:
+        return {
+            index["name"]: (index["column_names"], index["unique"])
+            for index in inspector.get_indexes(table)
+        }
+
+    returns = indexes("returns")
+    assert returns["ix_returns_rma"] == (["rma"], True)
+    assert returns["ix_returns_order_id"][0] == ["order_id"]
+    cases = indexes("support_cases")
+    assert cases["ix_support_cases_reference"] == (["reference"], True)
+    assert cases["ix_support_cases_customer_id_created_at"][0] == ["customer_id", "created_at"]
+    assert indexes("privacy_requests")["ix_privacy_requests_customer_id"][0] == ["customer_id"]
