@@ -151,6 +151,10 @@ def _outcome_message(check: CancellationCheck, confirmed: bool) -> str:
         return messages.ORDER_NOT_FOUND
     if check.allowed and confirmed:
         refund = format_money(check.refund_cents, check.currency) if check.refund_cents else ""
+        if check.late_parcel and refund:
+            return messages.late_parcel_cancelled(
+                check.order_number, refund, policies.cancellation.refund_days
+            )
         return messages.order_cancelled(
             check.order_number, refund, policies.cancellation.refund_days
         )
@@ -161,8 +165,6 @@ def _outcome_message(check: CancellationCheck, confirmed: bool) -> str:
             policies.returns.window_days,
         )
     if check.verdict in (Cancellability.ALREADY_CANCELLED, Cancellability.RETURNED):
-        return messages.already_closed(
-            check.order_number, check.verdict is Cancellability.RETURNED
-        )
+        return messages.already_closed(check.order_number, check.verdict is Cancellability.RETURNED)
     # Cancellable but not confirmed: the form ended without a yes.
     return messages.CANCEL_KEPT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import json
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -50,3 +51,18 @@ def latest_user_metadata(tracker: Tracker) -> Dict[str, Any]:
             metadata = event.get("metadata")
             return metadata if isinstance(metadata, dict) else {}
     return {}
+
+
+def intent_payload(intent: str, **entities: str) -> str:
+    """The payload of a button that sends ``intent``, with entities as the NLU would extract them.
+
+    Args:
+        intent: The intent the button stands for, e.g. ``inform``.
+        **entities: Entity values, e.g. ``ORDER_NUMBER="ORD-100001"``.
+
+    Returns:
+        A payload such as ``/inform{"ORDER_NUMBER":"ORD-100001"}``.
+    """
+    if not entities:
+        return f"/{intent}"
+    return f"/{intent}" + json.dumps(entities, separators=(",", ":"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.common import intent_payload
 from actions.verification import CODE_LOCKED, VerifiedOrderFormValidation, verified_customer
 from bot.orders import messages
 from bot.orders.lookup import order_status_for_customer
@@ -70,5 +71,24 @@ class ActionOrderStatus(Action):
             logger.exception("order status look-up failed for conversation %s", tracker.sender_id)
             dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
             return events
-        dispatcher.utter_message(text=report.message if report else messages.ORDER_NOT_FOUND)
+        if report is None:
+            dispatcher.utter_message(text=messages.ORDER_NOT_FOUND)
+        elif report.is_late:
+            dispatcher.utter_message(
+                text=f"{report.message} {messages.LATE_ORDER_OFFER}",
+                buttons=late_order_buttons(report.order_number),
+            )
+        else:
+            dispatcher.utter_message(text=report.message)
         return events
+
+
+def late_order_buttons(order_number: str) -> List[Dict[str, str]]:
+    """The choices offered for an overdue parcel: wait, or cancel it and be refunded."""
+    return [
+        {"title": "I'll wait, thanks", "payload": intent_payload("thank")},
+        {
+            "title": "Cancel and refund me",
+            "payload": intent_payload("cancel_order", ORDER_NUMBER=order_number),
+        },
+    ]

@@ -9,7 +9,6 @@ code. Every order form validates its first slots with
 from __future__ import annotations
 
 import abc
-import json
 import logging
 from datetime import date
 from typing import Any, Dict, List, Optional
@@ -20,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import AskAction, latest_user_metadata
+from actions.common import AskAction, intent_payload, latest_user_metadata
 from bot.identity import service as identity
 from bot.identity.codes import CODE_LENGTH, CodeCheckStatus, normalize_code
 from bot.orders import messages
@@ -157,9 +156,10 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
         domain: DomainDict,
     ) -> Dict[str, Any]:
         """Checks the one-time code; three wrong codes lock verification."""
-        if slot_value in (CODE_VERIFIED, CODE_LOCKED) and tracker.get_slot(
-            "requested_slot"
-        ) != "verification_code":
+        if (
+            slot_value in (CODE_VERIFIED, CODE_LOCKED)
+            and tracker.get_slot("requested_slot") != "verification_code"
+        ):
             return {"verification_code": slot_value}
         typed = normalize_code(str(slot_value or ""))
         if not (typed.isdigit() and len(typed) == CODE_LENGTH):
@@ -230,16 +230,14 @@ class OrderNumberQuestion(Action, abc.ABC):
         dispatcher.utter_message(
             text=messages.WHICH_ORDER,
             buttons=[
-                {"title": choice.title, "payload": order_button_payload(choice.number)}
+                {
+                    "title": choice.title,
+                    "payload": intent_payload("inform", ORDER_NUMBER=choice.number),
+                }
                 for choice in choices
             ],
         )
         return []
-
-
-def order_button_payload(order_number: str) -> str:
-    """The payload of a button that names an order, as the NLU would have extracted it."""
-    return "/inform" + json.dumps({"ORDER_NUMBER": order_number}, separators=(",", ":"))
 
 
 class ActionAskOrderNumber(OrderNumberQuestion):
@@ -261,5 +259,3 @@ class ActionAskVerificationCode(AskAction):
 
     action_name = "action_ask_verification_code"
     question = messages.ASK_CODE
-
-

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Order
 from bot.db.repositories.audit import latest_change, record_change
+from bot.db.repositories.customer_activity import VERIFICATION_ENTITY, VERIFICATION_FIELD
 from bot.db.repositories.orders import find_order_for_owner
 from bot.db.repositories.verification import (
     active_lockout,
@@ -53,8 +54,8 @@ CODE_TTL = timedelta(minutes=10)
 MAX_FAILED_ATTEMPTS = 3
 LOCKOUT_DURATION = timedelta(minutes=15)
 
-AUDIT_ENTITY = "conversation"
-AUDIT_FIELD = "verified_customer_id"
+AUDIT_ENTITY = VERIFICATION_ENTITY
+AUDIT_FIELD = VERIFICATION_FIELD
 
 _MAX_CONVERSATION_ID_LENGTH = 255
 # Longest address customers.email can hold, with room for surrounding whitespace.

@@ -15,6 +15,11 @@ from typing import Optional, Tuple
 from sqlalchemy.orm import Session
 
 from bot.db.models import CustomerTier, LoyaltyAccount, Order, OrderStatus
+from bot.db.repositories.customer_activity import (
+    earlier_conversations,
+    open_case_references,
+    open_return_references,
+)
 from bot.db.repositories.customers import get_customer, get_loyalty_account
 from bot.db.repositories.orders import list_recent_orders
 
@@ -71,17 +76,13 @@ class CustomerHistory:
         expiring_points: Points lapsing within :data:`POINTS_EXPIRY_WINDOW` of
             ``today`` (today included), or ``None``.
         recent_orders: Up to :data:`RECENT_ORDERS_LIMIT` orders, newest first.
-        open_returns: References of returns still in progress. Always empty
-            for now: returns are recorded once the return flow exists.
-        open_cases: References of support cases still open. Always empty for
-            now: cases are recorded once the handoff and complaint flows exist.
-        conversation_count: Number of earlier conversations with the
-            assistant. Always 0 for now: conversations are not yet linked to
-            customers.
-        last_conversation_on: Date of the most recent earlier conversation;
-            ``None`` until conversations are linked to customers.
+        open_returns: RMA ids of returns still in progress, newest first.
+        open_cases: References of support cases still open, newest first.
+        conversation_count: Number of earlier conversations in which the
+            customer proved who they are.
+        last_conversation_on: Date (UTC) of the most recent of them.
         last_conversation_sentiment: Sentiment label of that conversation;
-            ``None`` until sentiment analysis exists.
+            ``None`` while the sentiment of conversations is not recorded.
     """
 
     customer_id: int
@@ -143,7 +144,10 @@ def summarize_order(order: Order) -> OrderSummary:
 
 
 def load_customer_history(
-    session: Session, customer_id: int, today: date
+    session: Session,
+    customer_id: int,
+    today: date,
+    current_conversation_id: Optional[str] = None,
 ) -> Optional[CustomerHistory]:
     """Loads a customer's history.
 
@@ -151,6 +155,8 @@ def load_customer_history(
         session: Open database session.
         customer_id: Primary key of the (verified) customer.
         today: The current date in the shop's time zone, for expiring points.
+        current_conversation_id: The conversation asking; it is not counted
+            among the earlier ones.
 
     Returns:
         The history, or ``None`` when there is no such customer.
@@ -160,6 +166,7 @@ def load_customer_history(
         return None
     account = get_loyalty_account(session, customer_id)
     orders = list_recent_orders(session, customer_id, RECENT_ORDERS_LIMIT)
+    conversations = earlier_conversations(session, customer_id, current_conversation_id)
     return CustomerHistory(
         customer_id=customer.id,
         name=customer.name,
@@ -168,4 +175,8 @@ def load_customer_history(
         points_balance=account.points_balance if account is not None else 0,
         expiring_points=expiring_points(account, today),
         recent_orders=tuple(summarize_order(order) for order in orders),
+        open_returns=open_return_references(session, customer_id),
+        open_cases=open_case_references(session, customer_id),
+        conversation_count=conversations.count,
+        last_conversation_on=conversations.last_at.date() if conversations.last_at else None,
     )

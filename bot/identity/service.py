@@ -14,6 +14,7 @@ from bot.db.engine import get_engine, session_scope
 from bot.db.models import Customer
 from bot.identity.codes import CodeCheck, check_code, start_verification
 from bot.identity.errors import VerificationLockedError
+from bot.identity.greeting import welcome_back
 from bot.identity.history import first_name_of, load_customer_history
 from bot.identity.senders import CodeSender, OutboxCodeSender
 from bot.identity.tokens import customer_id_from_metadata
@@ -142,3 +143,22 @@ def recent_order_choices(settings: Settings, customer_id: int, today: date) -> L
             parts.append(order.first_product)
         choices.append(OrderChoice(order.number, " · ".join(parts)))
     return choices
+
+
+def welcome_back_message(
+    settings: Settings, customer_id: int, conversation_id: str, today: date
+) -> Optional[str]:
+    """Builds the personal greeting for a verified customer.
+
+    Args:
+        settings: The assistant's settings.
+        customer_id: The verified customer; never call this for anyone else.
+        conversation_id: The conversation asking.
+        today: The current date in the shop's time zone.
+
+    Returns:
+        The greeting, or ``None`` when the customer no longer exists.
+    """
+    with session_scope(get_engine(settings.database_url)) as session:
+        history = load_customer_history(session, customer_id, today, conversation_id)
+    return welcome_back(history, today) if history is not None else None

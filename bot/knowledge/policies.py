@@ -262,10 +262,13 @@ class CancellationPolicy:
     Attributes:
         cancellable_statuses: Order statuses in which an order can still be cancelled.
         refund_days: Business days to refund the payment of a cancelled order.
+        late_parcel_after_days: A shipped parcel this many days past its estimated
+            delivery date may be cancelled and refunded too; ``None`` when never.
     """
 
     cancellable_statuses: Tuple[str, ...]
     refund_days: int
+    late_parcel_after_days: Optional[int] = None
 
     def allows(self, status: str) -> bool:
         """Tells whether an order in ``status`` can be cancelled."""
@@ -583,6 +586,7 @@ def parse_policies(data: Any, path: Path) -> Policies:
         cancellation=CancellationPolicy(
             cancellable_statuses=cancellation.texts("cancellable_statuses"),
             refund_days=cancellation.integer("refund_days", 1),
+            late_parcel_after_days=cancellation.optional_integer("late_parcel_after_days", 1),
         ),
         order_changes=OrderChangesPolicy(
             editable_statuses=order_changes.texts("editable_statuses"),

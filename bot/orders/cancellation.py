@@ -49,6 +49,8 @@ class CancellationCheck:
         summary: ``order ORD-100002 from 12 Nov (the Blue desk lamp), €89.00``.
         refund_cents: What would be refunded: the captured payments not yet refunded.
         currency: ISO 4217 code of the order.
+        late_parcel: The order has shipped but its parcel is overdue, which the
+            policy lets the customer cancel; if it still arrives, they refuse it.
     """
 
     verdict: Cancellability
@@ -56,6 +58,7 @@ class CancellationCheck:
     summary: str = ""
     refund_cents: int = 0
     currency: str = ""
+    late_parcel: bool = False
 
     @property
     def allowed(self) -> bool:
@@ -101,7 +104,8 @@ def check_cancellation(
     """
     if order is None:
         return CancellationCheck(Cancellability.NOT_FOUND)
-    if policies.cancellation.allows(order.status.value):
+    late_parcel = is_overdue_parcel(order, policies, today)
+    if policies.cancellation.allows(order.status.value) or late_parcel:
         verdict = Cancellability.ALLOWED
     else:
         verdict = _BLOCKED_BY_STATUS.get(order.status, Cancellability.SHIPPED)
@@ -111,7 +115,24 @@ def check_cancellation(
         _summary(order, today),
         refundable_cents(order),
         order.currency,
+        late_parcel,
     )
+
+
+def is_overdue_parcel(order: Order, policies: Policies, today: date) -> bool:
+    """Tells whether a shipped order's parcel is late enough to be cancelled and refunded.
+
+    Args:
+        order: The order, with its shipments loaded.
+        policies: The shop policies (``cancellation.late_parcel_after_days``).
+        today: The current date in the shop's time zone.
+    """
+    grace = policies.cancellation.late_parcel_after_days
+    if grace is None or order.status != OrderStatus.SHIPPED or not order.shipments:
+        return False
+    parcel = order.shipments[-1]
+    expected = parcel.estimated_delivery_date
+    return parcel.delivered_at is None and expected is not None and (today - expected).days >= grace
 
 
 def find_cancellation(

@@ -117,6 +117,25 @@ def order_cancelled(order_number: str, refund: str, refund_days: int) -> str:
     )
 
 
+def late_parcel_cancelled(order_number: str, refund: str, refund_days: int) -> str:
+    """Confirms the cancellation of an overdue parcel and what to do if it still comes.
+
+    Args:
+        order_number: The cancelled order.
+        refund: The refund, formatted (e.g. ``€89.00``).
+        refund_days: Business days the refund takes.
+    """
+    return (
+        f"Done: order {order_number} is cancelled, and I'm sorry again that it never arrived. "
+        f"We'll refund {refund} to your original payment method within {refund_days} business "
+        "days. If the parcel turns up after all, just refuse it at the door or send it back "
+        "to us; you won't pay any postage."
+    )
+
+
+LATE_ORDER_OFFER = "Would you like to wait a little longer, or shall I cancel it and refund you?"
+
+
 def cannot_cancel_sent(order_number: str, delivered: bool, return_days: int) -> str:
     """Explains that a shipped order can't be cancelled, and offers a return instead.
 

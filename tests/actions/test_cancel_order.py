@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Optional, Tuple
 
 import pytest
@@ -14,6 +15,7 @@ from actions.cancel_order import (
 )
 from bot.db.engine import get_engine, session_scope
 from bot.db.models import AuditEntry, Customer, Order, OrderStatus
+from bot.knowledge.formatting import format_money
 from bot.orders import messages
 from tests.actions.conftest import make_tracker
 
@@ -90,11 +92,39 @@ def test_declined_cancellation_keeps_the_order(demo_shop):
         assert session.query(Order.status).filter_by(number=number).scalar() == OrderStatus.PAID
 
 
+def on_time_shipped_order(settings) -> Tuple[str, int]:
+    today = date.today()
+    with session_scope(get_engine(settings.database_url)) as session:
+        for order in session.query(Order).filter_by(status=OrderStatus.SHIPPED).order_by(Order.id):
+            if not order.shipments[-1].is_late(today):
+                return order.number, order.customer_id
+    raise AssertionError("the demo shop has no shipped order on time")
+
+
 def test_shipped_order_gets_a_return_offered_instead(demo_shop):
-    _, said = cancel("ORD-100003", jane(demo_shop), None)
-    assert said == [messages.cannot_cancel_sent("ORD-100003", False, 30)]
+    number, owner = on_time_shipped_order(demo_shop)
+    _, said = cancel(number, owner, None)
+    assert said == [messages.cannot_cancel_sent(number, False, 30)]
     _, said = cancel("ORD-100001", jane(demo_shop), None)
     assert said == [messages.cannot_cancel_sent("ORD-100001", True, 30)]
+
+
+def test_an_overdue_parcel_can_be_cancelled_and_refunded(demo_shop):
+    with session_scope(get_engine(demo_shop.database_url)) as session:
+        order = session.query(Order).filter_by(number="ORD-100003").one()
+        total = order.total_cents
+    try:
+        _, said = cancel("ORD-100003", jane(demo_shop), True)
+        refund = format_money(total, "EUR")
+        assert said == [messages.late_parcel_cancelled("ORD-100003", refund, 3)]
+        with session_scope(get_engine(demo_shop.database_url)) as session:
+            status = session.query(Order.status).filter_by(number="ORD-100003").scalar()
+            assert status == OrderStatus.CANCELLED
+    finally:
+        with session_scope(get_engine(demo_shop.database_url)) as session:
+            session.query(Order).filter_by(number="ORD-100003").update(
+                {"status": OrderStatus.SHIPPED}
+            )
 
 
 def test_someone_elses_order_cannot_be_cancelled(demo_shop):
@@ -127,7 +157,10 @@ async def required_after(settings, number: str, customer_id: int) -> list:
 async def test_confirmation_is_asked_only_when_cancelling_is_possible(demo_shop):
     number, owner = an_order(demo_shop, OrderStatus.PAID)
     assert await required_after(demo_shop, number, owner) == ["order_number", "cancel_confirmed"]
-    assert await required_after(demo_shop, "ORD-100003", jane(demo_shop)) == ["order_number"]
+    shipped, shipped_owner = on_time_shipped_order(demo_shop)
+    assert await required_after(demo_shop, shipped, shipped_owner) == ["order_number"]
+    late = await required_after(demo_shop, "ORD-100003", jane(demo_shop))
+    assert late == ["order_number", "cancel_confirmed"]
 
 
 def test_confirmation_question_names_the_order_with_yes_and_no(demo_shop):

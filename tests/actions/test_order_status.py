@@ -103,6 +103,16 @@ def test_verified_owner_hears_carrier_tracking_number_and_the_delay(demo_shop):
     assert message["text"].startswith("Your order ORD-100003 from ")
     assert "DPD, tracking number" in message["text"]
     assert "sorry about the delay" in message["text"]
+    assert message["text"].endswith("or shall I cancel it and refund you?")
+    assert [button["payload"] for button in message["buttons"]] == [
+        "/thank",
+        '/cancel_order{"ORDER_NUMBER":"ORD-100003"}',
+    ]
+
+
+def test_an_order_on_its_way_gets_no_cancel_offer(demo_shop):
+    _, messages = run_lookup("ORD-100001", customer_id=str(jane_id(demo_shop)))
+    assert "buttons" not in messages[0] or not messages[0]["buttons"]
 
 
 def test_another_customers_order_gets_the_same_reply_as_an_unknown_one(demo_shop):

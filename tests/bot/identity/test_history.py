@@ -159,3 +159,77 @@ def test_the_history_cannot_be_changed(db_session: Session, factory: ShopFactory
 )
 def test_first_name(name: str, first: str) -> None:
     assert first_name_of(name) == first
+
+
+def test_open_returns_cases_and_earlier_conversations(db_session: Session, jane: Customer) -> None:
+    from bot.db.models import (
+        CaseKind,
+        CaseStatus,
+        ReturnRequest,
+        ReturnStatus,
+        SupportCase,
+    )
+    from bot.db.repositories.audit import record_change
+
+    orders = {order.number: order for order in jane.orders}
+    for rma, status in (
+        ("RMA-000001", ReturnStatus.REQUESTED),
+        ("RMA-000002", ReturnStatus.REFUNDED),
+    ):
+        db_session.add(
+            ReturnRequest(
+                rma=rma,
+                order_id=orders["ORD-100001"].id,
+                customer_id=jane.id,
+                status=status,
+                reason="Doesn't fit",
+            )
+        )
+    for reference, status in (
+        ("CASE-000001", CaseStatus.IN_PROGRESS),
+        ("CASE-000002", CaseStatus.RESOLVED),
+    ):
+        db_session.add(
+            SupportCase(
+                reference=reference,
+                customer_id=jane.id,
+                order_id=orders["ORD-100001"].id,
+                kind=CaseKind.DAMAGED_ITEM,
+                status=status,
+            )
+        )
+    earlier = datetime(2024, 5, 20, 10, 0, tzinfo=timezone.utc)
+    for conversation, moment in (
+        ("chat-1", earlier - timedelta(days=9)),
+        ("chat-2", earlier),
+        ("now", earlier + timedelta(days=5)),
+    ):
+        record_change(
+            db_session,
+            conversation,
+            "conversation",
+            conversation,
+            "verified_customer_id",
+            None,
+            str(jane.id),
+            now=moment,
+        )
+    # Someone else's conversation does not count.
+    record_change(
+        db_session,
+        "other",
+        "conversation",
+        "other",
+        "verified_customer_id",
+        None,
+        "999",
+        now=earlier,
+    )
+    db_session.flush()
+
+    history = load_customer_history(db_session, jane.id, TODAY, current_conversation_id="now")
+    assert history is not None
+    assert history.open_returns == ("RMA-000001",)
+    assert history.open_cases == ("CASE-000001",)
+    assert history.conversation_count == 2
+    assert history.last_conversation_on == earlier.date()
