@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
+from actions.common import yes_or_no_validator
 from actions.verification import (
-    CODE_LOCKED,
     OrderNumberQuestion,
+    VerifiedFlowAction,
     VerifiedOrderFormValidation,
+    check_order,
     verified_customer,
 )
 from bot.knowledge.formatting import format_money
@@ -25,8 +25,6 @@ from bot.orders.cancellation import Cancellability, CancellationCheck
 from bot.orders.lookup import cancel_for_customer, cancellation_for_customer
 from bot.settings import get_settings
 
-logger = logging.getLogger(__name__)
-
 CONFIRM_BUTTONS = [
     {"title": "Yes, cancel it", "payload": "/affirm"},
     {"title": "No, keep it", "payload": "/deny"},
@@ -34,17 +32,12 @@ CONFIRM_BUTTONS = [
 FORM_SLOTS = ("order_number", "email", "verification_code", "cancel_confirmed")
 
 
-def _check(tracker: Tracker, customer_id: int) -> Optional[CancellationCheck]:
-    number = tracker.get_slot("order_number")
-    if not number:
-        return None
-    try:
-        return cancellation_for_customer(
-            get_settings().database_url, number, customer_id, date.today()
-        )
-    except SQLAlchemyError:
-        logger.exception("cancellation check failed for %s", tracker.sender_id)
-        return None
+def _cancellation(database_url: str, number: str, customer_id: int) -> CancellationCheck:
+    return cancellation_for_customer(database_url, number, customer_id, date.today())
+
+
+def _check(tracker: Tracker, customer_id: Optional[int]) -> Optional[CancellationCheck]:
+    return check_order(tracker, customer_id, _cancellation, "cancellation check")
 
 
 class ValidateCancelOrderForm(VerifiedOrderFormValidation):
@@ -63,15 +56,7 @@ class ValidateCancelOrderForm(VerifiedOrderFormValidation):
         check = _check(tracker, customer_id)
         return ["cancel_confirmed"] if check is not None and check.allowed else []
 
-    def validate_cancel_confirmed(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> Dict[str, Any]:
-        """Keeps a yes or no; anything else asks again."""
-        return {"cancel_confirmed": slot_value if isinstance(slot_value, bool) else None}
+    validate_cancel_confirmed = yes_or_no_validator("cancel_confirmed")
 
 
 class ActionAskCancelOrderNumber(OrderNumberQuestion):
@@ -92,8 +77,7 @@ class ActionAskCancelConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Sends the question with Yes and No buttons."""
-        customer_id = verified_customer(tracker)
-        check = _check(tracker, customer_id) if customer_id is not None else None
+        check = _check(tracker, verified_customer(tracker))
         summary = check.summary if check is not None and check.summary else "order"
         dispatcher.utter_message(
             text=messages.confirm_cancellation(summary), buttons=CONFIRM_BUTTONS
@@ -101,48 +85,29 @@ class ActionAskCancelConfirmed(Action):
         return []
 
 
-class ActionCancelOrder(Action):
+class ActionCancelOrder(VerifiedFlowAction):
     """Cancels the order once confirmed, or explains why it can't be cancelled."""
 
-    def name(self) -> str:
-        """Name of the action in the domain."""
-        return "action_cancel_order"
+    action_name = "action_cancel_order"
+    form_slots = FORM_SLOTS
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, number: str
     ) -> List[EventType]:
-        """Acts on the completed form and forgets its slots."""
-        events: List[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
-        customer_id = verified_customer(tracker)
-        if customer_id is not None:
-            events.append(SlotSet("customer_id", str(customer_id)))
-        number: Optional[str] = tracker.get_slot("order_number")
-        if tracker.get_slot("verification_code") == CODE_LOCKED:
-            dispatcher.utter_message(text=messages.VERIFICATION_LOCKED)
-            return events
-        if customer_id is None or not number:
-            dispatcher.utter_message(text=messages.ORDER_NOT_FOUND)
-            return events
+        """Cancels a confirmed order; without a yes, says what cancelling would mean."""
         if tracker.get_slot("cancel_confirmed") is False:
             dispatcher.utter_message(text=messages.CANCEL_KEPT)
-            return events
+            return []
         confirmed = tracker.get_slot("cancel_confirmed") is True
-        try:
-            settings = get_settings()
-            if confirmed:
-                check = cancel_for_customer(
-                    settings.database_url, number, customer_id, tracker.sender_id, date.today()
-                )
-            else:
-                check = cancellation_for_customer(
-                    settings.database_url, number, customer_id, date.today()
-                )
-        except SQLAlchemyError:
-            logger.exception("cancelling failed for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
-            return events
+        database_url = get_settings().database_url
+        if confirmed:
+            check = cancel_for_customer(
+                database_url, number, customer_id, tracker.sender_id, date.today()
+            )
+        else:
+            check = cancellation_for_customer(database_url, number, customer_id, date.today())
         dispatcher.utter_message(text=_outcome_message(check, confirmed))
-        return events
+        return []
 
 
 def _outcome_message(check: CancellationCheck, confirmed: bool) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import json
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -12,29 +12,71 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 
-class AskAction(Action, abc.ABC):
-    """An ``action_ask_<slot>`` that sends one question while a form waits.
+class NamedAction(Action, abc.ABC):
+    """An action whose subclasses set their domain name as ``action_name``.
 
-    Subclasses set ``action_name`` and ``question`` as class attributes.
+    Abstract, so that the action server registers only its subclasses.
     """
 
     action_name: str = ""
+
+    def name(self) -> str:
+        """Name of the action in the domain."""
+        return self.action_name
+
+    @abc.abstractmethod
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Runs the action and returns the events it causes."""
+
+
+class AskAction(NamedAction, abc.ABC):
+    """An ``action_ask_<slot>`` that sends one question while a form waits.
+
+    Subclasses set ``action_name`` and ``question`` as class attributes, and
+    ``buttons`` for a question with choices.
+    """
+
+    buttons: Sequence[Dict[str, str]] = ()
 
     @property
     @abc.abstractmethod
     def question(self) -> str:
         """The question to send."""
 
-    def name(self) -> str:
-        """Name of the action in the domain."""
-        return self.action_name
-
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Sends the question."""
-        dispatcher.utter_message(text=self.question)
+        """Sends the question, with its buttons if it has any."""
+        dispatcher.utter_message(text=self.question, buttons=list(self.buttons))
         return []
+
+
+SlotValidator = Callable[[Any, Any, CollectingDispatcher, Tracker, DomainDict], Dict[str, Any]]
+
+
+def yes_or_no_validator(slot: str) -> SlotValidator:
+    """Builds a ``validate_<slot>`` method that keeps a yes or no; anything else asks again.
+
+    Use it as a class attribute of a form validation action, e.g.
+    ``validate_cancel_confirmed = yes_or_no_validator("cancel_confirmed")``.
+
+    Args:
+        slot: A boolean slot, filled by ``affirm`` and ``deny``.
+    """
+
+    def validate(
+        self: Any,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        """Keeps a yes or no; anything else asks again."""
+        return {slot: slot_value if isinstance(slot_value, bool) else None}
+
+    return validate
 
 
 def latest_user_metadata(tracker: Tracker) -> Dict[str, Any]:

@@ -20,7 +20,11 @@ logger = logging.getLogger(__name__)
 
 
 class ActionGreet(Action):
-    """Says hello; by name, with their open orders, once the customer is known."""
+    """Welcomes a known customer by name, with their open orders.
+
+    Sets ``customer_recognised``: when it is false, the rules in
+    ``data/stories/social.yml`` follow with the general ``utter_greet``.
+    """
 
     def name(self) -> str:
         """Name of the action in the domain."""
@@ -29,11 +33,10 @@ class ActionGreet(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Sends the personal welcome, or the general one for an anonymous customer."""
+        """Sends the personal welcome when the customer is known."""
         customer_id = verified_customer(tracker)
         if customer_id is None:
-            dispatcher.utter_message(response="utter_greet")
-            return []
+            return [SlotSet("customer_recognised", False)]
         try:
             text = identity.welcome_back_message(
                 get_settings(), customer_id, tracker.sender_id, date.today()
@@ -42,7 +45,6 @@ class ActionGreet(Action):
             logger.exception("could not load the history of customer %s", customer_id)
             text = None
         if text is None:
-            dispatcher.utter_message(response="utter_greet")
-            return []
+            return [SlotSet("customer_recognised", False)]
         dispatcher.utter_message(text=text)
-        return [SlotSet("customer_id", str(customer_id))]
+        return [SlotSet("customer_id", str(customer_id)), SlotSet("customer_recognised", True)]

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
-from typing import Dict, List, Optional
+from typing import Dict, List
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import intent_payload
-from actions.verification import CODE_LOCKED, VerifiedOrderFormValidation, verified_customer
+from actions.verification import VerifiedFlowAction, VerifiedOrderFormValidation
 from bot.orders import messages
 from bot.orders.lookup import order_status_for_customer
 from bot.settings import get_settings
-
-logger = logging.getLogger(__name__)
 
 
 class ValidateOrderStatusForm(VerifiedOrderFormValidation):
@@ -37,40 +32,18 @@ class ValidateOrderStatusForm(VerifiedOrderFormValidation):
         return []
 
 
-class ActionOrderStatus(Action):
+class ActionOrderStatus(VerifiedFlowAction):
     """Tells the owner of an order where it is."""
 
-    def name(self) -> str:
-        """Name of the action in the domain."""
-        return "action_order_status"
+    action_name = "action_order_status"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, number: str
     ) -> List[EventType]:
-        """Answers the verified owner; forgets the order details afterwards."""
-        number: Optional[str] = tracker.get_slot("order_number")
-        customer_id = verified_customer(tracker)
-        events: List[EventType] = [
-            SlotSet("order_number", None),
-            SlotSet("email", None),
-            SlotSet("verification_code", None),
-        ]
-        if customer_id is not None:
-            events.append(SlotSet("customer_id", str(customer_id)))
-        if tracker.get_slot("verification_code") == CODE_LOCKED:
-            dispatcher.utter_message(text=messages.VERIFICATION_LOCKED)
-            return events
-        if not number or customer_id is None:
-            dispatcher.utter_message(text=messages.ORDER_NOT_FOUND)
-            return events
-        try:
-            report = order_status_for_customer(
-                get_settings().database_url, number, customer_id, date.today()
-            )
-        except SQLAlchemyError:
-            logger.exception("order status look-up failed for conversation %s", tracker.sender_id)
-            dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
-            return events
+        """Answers the verified owner; the order details are forgotten afterwards."""
+        report = order_status_for_customer(
+            get_settings().database_url, number, customer_id, date.today()
+        )
         if report is None:
             dispatcher.utter_message(text=messages.ORDER_NOT_FOUND)
         elif report.is_late:
@@ -80,7 +53,7 @@ class ActionOrderStatus(Action):
             )
         else:
             dispatcher.utter_message(text=report.message)
-        return events
+        return []
 
 
 def late_order_buttons(order_number: str) -> List[Dict[str, str]]:

@@ -3,7 +3,8 @@
 A customer is verified either by the signed token the shop's website sends
 with each message, or by an order number and email followed by a one-time
 code. Every order form validates its first slots with
-:class:`VerifiedOrderFormValidation`.
+:class:`VerifiedOrderFormValidation`, and the action that ends the form
+derives from :class:`VerifiedFlowAction`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from __future__ import annotations
 import abc
 import logging
 from datetime import date
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import AskAction, intent_payload, latest_user_metadata
+from actions.common import AskAction, NamedAction, intent_payload, latest_user_metadata
 from bot.identity import service as identity
 from bot.identity.codes import CODE_LENGTH, CodeCheckStatus, normalize_code
 from bot.orders import messages
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 CODE_VERIFIED = "verified"
 CODE_LOCKED = "locked"
 VERIFICATION_SLOTS = ["email", "verification_code"]
+VERIFIED_FORM_SLOTS = ("order_number", *VERIFICATION_SLOTS)
+
+Check = TypeVar("Check")
 
 
 def verified_customer(tracker: Tracker) -> Optional[int]:
@@ -52,6 +56,35 @@ def verified_customer(tracker: Tracker) -> Optional[int]:
     try:
         return int(stored) if stored is not None else None
     except (TypeError, ValueError):
+        return None
+
+
+def check_order(
+    tracker: Tracker,
+    customer_id: Optional[int],
+    look_up: Callable[[str, str, int], Check],
+    what: str,
+) -> Optional[Check]:
+    """Looks up the form's order for the verified customer, in a transaction of its own.
+
+    Args:
+        tracker: The conversation, with the ``order_number`` slot.
+        customer_id: The verified customer, or ``None`` while anonymous.
+        look_up: Called with the database URL, the order number and the
+            customer id, e.g. a ``..._for_customer`` function of ``bot.orders``.
+        what: What is looked up, for the log, e.g. ``"return check"``.
+
+    Returns:
+        What ``look_up`` returned; ``None`` for an anonymous customer, a form
+        without an order number, or a database that is unavailable (logged).
+    """
+    number = tracker.get_slot("order_number")
+    if customer_id is None or not number:
+        return None
+    try:
+        return look_up(get_settings().database_url, number, customer_id)
+    except SQLAlchemyError:
+        logger.exception("%s failed for %s", what, tracker.sender_id)
         return None
 
 
@@ -192,7 +225,87 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
         return {"verification_code": locked}
 
 
-class OrderNumberQuestion(Action, abc.ABC):
+class VerifiedFlowAction(NamedAction, abc.ABC):
+    """The action that ends a verified flow: forgets the form, then acts for its owner.
+
+    :meth:`run` is a template method. It forgets the form's slots, keeps the
+    verified ``customer_id``, and answers without acting when verification
+    was locked, when the customer is not verified or (with ``needs_order``)
+    named no order, and when the database is unavailable. Otherwise it calls
+    :meth:`act`.
+
+    Subclasses set ``action_name``, ``form_slots`` (the slots to forget, in
+    the order their events are sent) and implement :meth:`act`; a flow about
+    the customer rather than an order sets ``needs_order = False``, as its
+    :class:`VerifiedOrderFormValidation` does.
+
+    Domain requirements: the action ``action_name``; slots ``order_number``,
+    ``email``, ``verification_code``, ``customer_id`` (text) and every slot
+    in ``form_slots``.
+    """
+
+    form_slots: Sequence[str] = VERIFIED_FORM_SLOTS
+    needs_order: bool = True
+    # Said to a customer who is not verified (or, with ``needs_order``, named no order).
+    not_verified_message: str = messages.ORDER_NOT_FOUND
+    # Errors of :meth:`act` answered with ``messages.LOOKUP_UNAVAILABLE``.
+    unavailable_errors: Tuple[Type[Exception], ...] = (SQLAlchemyError,)
+
+    @abc.abstractmethod
+    def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int, number: str
+    ) -> List[EventType]:
+        """Answers the verified customer and returns the events to add.
+
+        Args:
+            dispatcher: Sends the reply.
+            tracker: The conversation, with the completed form's slots.
+            customer_id: The verified customer.
+            number: The order number in the form; empty without ``needs_order``.
+
+        Returns:
+            Events sent after those that forget the form.
+        """
+
+    def answered_first(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """Answers a request that needs no verification, before anything is checked.
+
+        Returns:
+            Whether it answered, so that nothing else is done; never by default.
+        """
+        return False
+
+    def refused(self) -> List[EventType]:
+        """Events added when the flow stops without acting; none by default."""
+        return []
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Acts on the completed form and forgets its slots."""
+        events: List[EventType] = [SlotSet(slot, None) for slot in self.form_slots]
+        customer_id = verified_customer(tracker)
+        if customer_id is not None:
+            events.append(SlotSet("customer_id", str(customer_id)))
+        if self.answered_first(dispatcher, tracker):
+            return events
+        number = tracker.get_slot("order_number") or ""
+        if tracker.get_slot("verification_code") == CODE_LOCKED:
+            dispatcher.utter_message(text=messages.VERIFICATION_LOCKED)
+            return events + self.refused()
+        if customer_id is None or (self.needs_order and not number):
+            dispatcher.utter_message(text=self.not_verified_message)
+            return events + self.refused()
+        try:
+            return events + self.act(dispatcher, tracker, customer_id, number)
+        except self.unavailable_errors:
+            flow_logger = logging.getLogger(type(self).__module__)
+            flow_logger.exception("%s failed for conversation %s", self.name(), tracker.sender_id)
+            dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
+            return events + self.refused()
+
+
+class OrderNumberQuestion(NamedAction, abc.ABC):
     """Asks which order; a verified customer picks one of their recent orders.
 
     Subclasses set ``action_name`` and ``question``. An anonymous customer
@@ -200,16 +313,10 @@ class OrderNumberQuestion(Action, abc.ABC):
     customer is verified.
     """
 
-    action_name: str = ""
-
     @property
     @abc.abstractmethod
     def question(self) -> str:
         """The question for a customer who is not verified yet."""
-
-    def name(self) -> str:
-        """Name of the action in the domain."""
-        return self.action_name
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -46,6 +46,17 @@ class Settings:
         model_dir: Directory holding trained Rasa models.
         spacy_model_dir: Directory of the project's own spaCy pipeline.
         log_level: Log level of every process.
+        damage_escalation_threshold_cents: A damaged, wrong or incomplete item worth
+            more than this (in cents) is flagged for a person to review first.
+        event_broker_url: SQLAlchemy URL of the database of Rasa's SQL event
+            broker, which the bot service reads (customer messages during a
+            handoff, the sentiment log).
+        follow_up_threshold: A customer message scoring at or below this
+            sentiment (-1..1) puts the conversation on the follow-up list.
+        escalation_threshold: A message at or below this sentiment is strongly
+            negative: the conversation is handed to a person.
+        handoff_minutes_per_ticket: Average minutes an agent spends per ticket,
+            for the wait the customer is told.
     """
 
     environment: str
@@ -63,6 +74,11 @@ class Settings:
     model_dir: Path
     spacy_model_dir: Path
     log_level: str
+    damage_escalation_threshold_cents: int
+    event_broker_url: str
+    follow_up_threshold: float
+    escalation_threshold: float
+    handoff_minutes_per_ticket: int
 
     @property
     def action_endpoint_url(self) -> str:
@@ -95,7 +111,9 @@ class Settings:
             "LOCK_STORE_DB": lock_db,
             "DATABASE_URL": self.database_url,
             "BOT_VAR_DIR": str(self.var_dir),
+            "EVENT_BROKER_URL": self.event_broker_url,
         }
+
 
 
 def _client_host(host: str) -> str:
@@ -121,6 +139,39 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"{name} must be between 1 and 65535, got {port}")
     return port
+
+
+def _cents(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default))
+    try:
+        cents = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number of cents, got {raw!r}") from None
+    if cents < 0:
+        raise SettingsError(f"{name} must not be negative, got {cents}")
+    return cents
+
+
+def _sentiment(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number from -1 to 1, got {raw!r}") from None
+    if not -1.0 <= value <= 1.0:
+        raise SettingsError(f"{name} must be from -1 to 1, got {value}")
+    return value
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
 
 
 def _secret(env: Mapping[str, str], name: str, secrets_dir: Path) -> str:
@@ -185,6 +236,11 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         model_dir=Path(env.get("MODEL_DIR", PROJECT_ROOT / "models")).resolve(),
         spacy_model_dir=SPACY_MODEL_DIR,
         log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        damage_escalation_threshold_cents=_cents(env, "DAMAGE_ESCALATION_THRESHOLD_CENTS", 15000),
+        event_broker_url=env.get("EVENT_BROKER_URL") or _sqlite_url(var_dir / "events.db"),
+        follow_up_threshold=_sentiment(env, "FOLLOW_UP_THRESHOLD", -0.5),
+        escalation_threshold=_sentiment(env, "ESCALATION_THRESHOLD", -0.8),
+        handoff_minutes_per_ticket=_positive(env, "HANDOFF_MINUTES_PER_TICKET", 6),
     )
 
 

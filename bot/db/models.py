@@ -38,6 +38,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -841,3 +842,258 @@ class PrivacyRequest(Base):
 
     def __repr__(self) -> str:
         return f"<PrivacyRequest {self.reference} {self.kind.value if self.kind else None}>"
+
+
+class SentimentLabel(str, enum.Enum):
+    """How a message sounds."""
+
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+class Conversation(Base):
+    """One conversation with the assistant, as the support team follows it.
+
+    Kept up to date from Rasa's event broker: message counts, the rolling
+    ``mood`` (an exponentially weighted mean of the customer's sentiment
+    scores, -1..1) and the streaks that trigger follow-ups and escalation.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (CheckConstraint("mood >= -1 AND mood <= 1", name="mood_in_range"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
+    channel: Mapped[Optional[str]] = Column(String(64))
+    customer_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    started_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow, index=True)
+    last_message_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+    customer_messages: Mapped[int] = Column(Integer, nullable=False, default=0)
+    fallback_messages: Mapped[int] = Column(Integer, nullable=False, default=0)
+    mood: Mapped[float] = Column(Float, nullable=False, default=0.0)
+    last_label: Mapped[Optional[SentimentLabel]] = Column(
+        _enum_column_type(SentimentLabel, "sentiment_label")
+    )
+    negative_streak: Mapped[int] = Column(Integer, nullable=False, default=0)
+    human_involved: Mapped[bool] = Column(Boolean(), nullable=False, default=False)
+
+    def __repr__(self) -> str:
+        return f"<Conversation {self.conversation_id}>"
+
+
+class MessageSentiment(Base):
+    """The sentiment of one customer message, with its text redacted of personal data.
+
+    ``message_id`` is Rasa's id of the user message, so replaying the event
+    broker never logs a message twice.
+    """
+
+    __tablename__ = "message_sentiments"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "message_id"),
+        CheckConstraint("score >= -1 AND score <= 1", name="score_in_range"),
+        Index("ix_message_sentiments_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False)
+    message_id: Mapped[str] = Column(String(64), nullable=False)
+    channel: Mapped[Optional[str]] = Column(String(64))
+    intent: Mapped[Optional[str]] = Column(String(100))
+    customer_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    score: Mapped[float] = Column(Float, nullable=False)
+    label: Mapped[SentimentLabel] = Column(
+        _enum_column_type(SentimentLabel, "sentiment_label"), nullable=False
+    )
+    text_redacted: Mapped[str] = Column(Text, nullable=False)
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class AgentRole(str, enum.Enum):
+    """What an agent may do: ``admin`` also manages agents and sees every metric."""
+
+    AGENT = "agent"
+    ADMIN = "admin"
+
+
+class Agent(Base):
+    """A member of the support team who works the handoff queue."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    name: Mapped[str] = Column(String(80), nullable=False, unique=True)
+    password_hash: Mapped[str] = Column(String(255), nullable=False)
+    role: Mapped[AgentRole] = Column(
+        _enum_column_type(AgentRole, "agent_role"), nullable=False, default=AgentRole.AGENT
+    )
+    active: Mapped[bool] = Column(Boolean(), nullable=False, default=True)
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Agent {self.name} {self.role.value if self.role else None}>"
+
+
+class FollowUpStatus(str, enum.Enum):
+    """Where the team is with a follow-up."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class FollowUp(Base):
+    """A conversation that a person should look at again: one item per conversation.
+
+    ``priority`` is higher for more urgent items (worse sentiment, a higher
+    customer tier, a more valuable order).
+    """
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_status_priority", "status", "priority"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
+    customer_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    reason: Mapped[str] = Column(String(200), nullable=False)
+    priority: Mapped[int] = Column(Integer, nullable=False, default=0)
+    status: Mapped[FollowUpStatus] = Column(
+        _enum_column_type(FollowUpStatus, "follow_up_status"),
+        nullable=False,
+        default=FollowUpStatus.OPEN,
+    )
+    assignee_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    notes: Mapped[str] = Column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = Column(
+        UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )
+
+    assignee: Mapped[Optional[Agent]] = relationship("Agent")
+
+
+class HandoffStatus(str, enum.Enum):
+    """Where a handoff ticket is in the queue."""
+
+    WAITING = "waiting"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class HandoffTicket(Base):
+    """A conversation handed to the support team, with everything an agent needs.
+
+    ``context`` holds the context packet as JSON: customer profile and recent
+    orders, the redacted transcript, the sentiment timeline, the last intents
+    and what the assistant did not understand.
+    """
+
+    __tablename__ = "handoff_tickets"
+    __table_args__ = (Index("ix_handoff_tickets_status_created_at", "status", "created_at"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, index=True)
+    channel: Mapped[Optional[str]] = Column(String(64))
+    customer_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    reason: Mapped[str] = Column(String(200), nullable=False)
+    status: Mapped[HandoffStatus] = Column(
+        _enum_column_type(HandoffStatus, "handoff_status"),
+        nullable=False,
+        default=HandoffStatus.WAITING,
+    )
+    context: Mapped[str] = Column(Text, nullable=False, default="{}")
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+    claimed_at: Mapped[Optional[datetime]] = Column(UtcDateTime)
+    claimed_by_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    resolved_at: Mapped[Optional[datetime]] = Column(UtcDateTime)
+
+    claimed_by: Mapped[Optional[Agent]] = relationship("Agent")
+    messages: Mapped[List[HandoffMessage]] = relationship(
+        "HandoffMessage",
+        back_populates="ticket",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="HandoffMessage.id",
+    )
+
+    def __repr__(self) -> str:
+        return f"<HandoffTicket {self.id} {self.status.value if self.status else None}>"
+
+
+class HandoffSender(str, enum.Enum):
+    """Who wrote a message while a conversation was with the team."""
+
+    CUSTOMER = "customer"
+    AGENT = "agent"
+
+
+class HandoffMessage(Base):
+    """A message exchanged while a conversation is with a person.
+
+    ``source_id`` identifies the broker event or API request it came from,
+    so that a replay never shows a message twice.
+    """
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = Column(
+        Integer, ForeignKey("handoff_tickets.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    sender: Mapped[HandoffSender] = Column(
+        _enum_column_type(HandoffSender, "handoff_sender"), nullable=False
+    )
+    agent_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("agents.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = Column(Text, nullable=False)
+    source_id: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+
+    ticket: Mapped[HandoffTicket] = relationship("HandoffTicket", back_populates="messages")
+
+
+class SatisfactionRating(Base):
+    """A customer's CSAT (1-5) and optional NPS (0-10) for a conversation."""
+
+    __tablename__ = "satisfaction_ratings"
+    __table_args__ = (
+        CheckConstraint("csat >= 1 AND csat <= 5", name="csat_in_range"),
+        CheckConstraint("nps IS NULL OR (nps >= 0 AND nps <= 10)", name="nps_in_range"),
+    )
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = Column(String(255), nullable=False, unique=True)
+    csat: Mapped[int] = Column(Integer, nullable=False)
+    nps: Mapped[Optional[int]] = Column(Integer)
+    human_involved: Mapped[bool] = Column(Boolean(), nullable=False, default=False)
+    agent_id: Mapped[Optional[int]] = Column(
+        Integer, ForeignKey("agents.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow, index=True)
+
+
+class BrokerCursor(Base):
+    """How far a consumer of Rasa's event broker has read, so it resumes where it stopped."""
+
+    __tablename__ = "broker_cursors"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    consumer: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    position: Mapped[int] = Column(Integer, nullable=False, default=0)
+    updated_at: Mapped[datetime] = Column(
+        UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )

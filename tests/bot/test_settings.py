@@ -59,8 +59,18 @@ def test_environment_overrides_defaults(tmp_path: Path):
         ("ACTION_PORT", "70000"),
         ("BOT_ENV", "staging"),
         ("LOCK_STORE_URL", "cache:6379"),
+        ("DAMAGE_ESCALATION_THRESHOLD_CENTS", "150.00"),
+        ("DAMAGE_ESCALATION_THRESHOLD_CENTS", "-1"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(tmp_path: Path, name: str, value: str):
     with pytest.raises(SettingsError, match=name):
         load_settings({"BOT_VAR_DIR": str(tmp_path), name: value})
+
+
+def test_damage_escalation_threshold_defaults_to_150_euros_and_can_be_set(tmp_path: Path):
+    assert load_settings({"BOT_VAR_DIR": str(tmp_path)}).damage_escalation_threshold_cents == 15000
+    settings = load_settings(
+        {"BOT_VAR_DIR": str(tmp_path), "DAMAGE_ESCALATION_THRESHOLD_CENTS": "5000"}
+    )
+    assert settings.damage_escalation_threshold_cents == 5000

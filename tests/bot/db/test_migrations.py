@@ -48,7 +48,7 @@ def test_migrations_create_every_table(db_engine: Engine) -> None:
 
 
 def test_database_is_at_the_newest_revision(db_engine: Engine) -> None:
-    assert current_revision(database_url_of(db_engine)) == head_revision() == "0004"
+    assert current_revision(database_url_of(db_engine)) == head_revision() == "0005"
 
 
 def test_migrations_match_the_models(db_engine: Engine) -> None:
@@ -230,3 +230,43 @@ def test_returns_and_cases_are_found_by_reference_and_order(db_engine: Engine) -
     assert cases["ix_support_cases_reference"] == (["reference"], True)
     assert cases["ix_support_cases_customer_id_created_at"][0] == ["customer_id", "created_at"]
     assert indexes("privacy_requests")["ix_privacy_requests_customer_id"][0] == ["customer_id"]
+
+
+SUPPORT_TEAM_TABLES = {
+    "conversations",
+    "message_sentiments",
+    "agents",
+    "follow_ups",
+    "handoff_tickets",
+    "handoff_messages",
+    "satisfaction_ratings",
+    "broker_cursors",
+}
+
+
+def test_downgrade_of_the_support_team_tables_keeps_the_rest(db_engine: Engine) -> None:
+    url = database_url_of(db_engine)
+    downgrade(url, "0004")
+    try:
+        tables = set(inspect(db_engine).get_table_names())
+        assert SUPPORT_TEAM_TABLES.isdisjoint(tables)
+        assert ORDER_ISSUE_TABLES.issubset(tables)
+    finally:
+        upgrade(url)
+    assert SUPPORT_TEAM_TABLES.issubset(inspect(db_engine).get_table_names())
+
+
+def test_a_message_is_logged_once_and_a_claim_is_indexed(db_engine: Engine) -> None:
+    inspector = inspect(db_engine)
+    unique = {
+        uq["name"]: uq["column_names"]
+        for uq in inspector.get_unique_constraints("message_sentiments")
+    }
+    assert unique["uq_message_sentiments_conversation_id_message_id"] == [
+        "conversation_id",
+        "message_id",
+    ]
+    tickets = {
+        index["name"]: index["column_names"] for index in inspector.get_indexes("handoff_tickets")
+    }
+    assert tickets["ix_handoff_tickets_status_created_at"] == ["status", "created_at"]
