@@ -74,3 +74,18 @@ def test_damage_escalation_threshold_defaults_to_150_euros_and_can_be_set(tmp_pa
         {"BOT_VAR_DIR": str(tmp_path), "DAMAGE_ESCALATION_THRESHOLD_CENTS": "5000"}
     )
     assert settings.damage_escalation_threshold_cents == 5000
+
+
+def test_support_team_settings_have_defaults_and_are_validated(tmp_path):
+    settings = load_settings({"BOT_VAR_DIR": str(tmp_path)})
+    assert settings.event_broker_url == f"sqlite:///{tmp_path / 'events.db'}"
+    assert settings.rasa_environment()["EVENT_BROKER_URL"] == settings.event_broker_url
+    assert (settings.follow_up_threshold, settings.escalation_threshold) == (-0.5, -0.8)
+    assert settings.handoff_minutes_per_ticket == 6
+    for name, value in (
+        ("FOLLOW_UP_THRESHOLD", "-1.5"),
+        ("ESCALATION_THRESHOLD", "very"),
+        ("HANDOFF_MINUTES_PER_TICKET", "0"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            load_settings({"BOT_VAR_DIR": str(tmp_path), name: value})
