@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "bot.cli.knowledge",
     "bot.cli.evaluate",
     "bot.cli.run",
+    "bot.cli.agents",
+    "bot.cli.serve",
 )
 
 

@@ -4,6 +4,11 @@
 of the files with the model, prints the headline figures and per-intent scores
 of each file and writes ``DIR/STEM.json`` and ``DIR/STEM_confusion.png``. See
 ``bot.evaluation`` for the file format and the scoring rules.
+
+``eval sentiment FILE.csv [--out DIR]`` labels every text of a file (columns
+``text`` and ``label``) with plain VADER and with our sentiment scorer, prints
+accuracy, macro-F1 and per-label precision/recall of both and writes
+``DIR/sentiment.json``. See ``bot.evaluation.sentiment``.
 """
 
 from __future__ import annotations
@@ -59,6 +64,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"Directory for the reports (default: {RESULTS_SUBDIR} under the project root).",
     )
     nlu.set_defaults(handler=handle_nlu)
+    sentiment = commands.add_parser(
+        "sentiment",
+        help="Compare our sentiment scorer with plain VADER on a labelled CSV file.",
+        description=(
+            "Label every text of the CSV file (columns text and label: negative, "
+            "neutral or positive) with plain VADER and with our scorer; print "
+            "accuracy, macro-F1 and per-label precision/recall of both; write a "
+            "JSON report."
+        ),
+    )
+    sentiment.add_argument("file", type=Path, metavar="FILE.csv", help="Labelled messages.")
+    sentiment.add_argument(
+        "--out",
+        type=Path,
+        help=f"Directory for the report (default: {RESULTS_SUBDIR} under the project root).",
+    )
+    sentiment.set_defaults(handler=handle_sentiment)
 
 
 def handle_nlu(
@@ -97,4 +119,29 @@ def handle_nlu(
     out_dir = args.out if args.out is not None else PROJECT_ROOT / RESULTS_SUBDIR
     factory = parser_factory or RasaNluParser
     run_evaluation(datasets, factory(model_path), model_path.name, out_dir)
+    return 0
+
+
+def handle_sentiment(args: argparse.Namespace) -> int:
+    """Runs ``eval sentiment``.
+
+    Args:
+        args: Parsed arguments: ``file`` and ``out``.
+
+    Returns:
+        0 on success; 2 when the file is missing or malformed.
+    """
+    from bot.evaluation.dataset import DatasetError
+    from bot.evaluation.sentiment import REPORT_NAME, evaluate_file, format_report, write_report
+    from bot.settings import PROJECT_ROOT
+
+    try:
+        reports = evaluate_file(args.file)
+    except DatasetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    out_dir = args.out if args.out is not None else PROJECT_ROOT / RESULTS_SUBDIR
+    print(format_report(args.file, reports))
+    written = write_report(args.file, reports, out_dir / REPORT_NAME)
+    print(f"\nwrote {written}")
     return 0

@@ -16,6 +16,8 @@ from bot.runtime.processes import (
     process_environment,
     python_executable,
     rasa_server_spec,
+    service_spec,
+    service_url,
 )
 from bot.settings import Settings, get_settings
 
@@ -54,6 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"Starting the assistant with model {model.name}:", flush=True)
     try:
         supervisor.start(action_server_spec(settings))
+        supervisor.start(service_spec(settings))
         supervisor.start(rasa_server_spec(settings, model))
         _print_banner(settings)
         return supervisor.wait()
@@ -68,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _print_banner(settings: Settings) -> None:
     rasa = settings.rasa_url
+    service = service_url(settings)
     print(
         f"""
 The assistant is running.
@@ -79,6 +83,9 @@ The assistant is running.
   Chat in a terminal:  make shell   (in another terminal)
   Demo customer:       order ORD-100001 with email jane.doe@example.com
   Rasa HTTP API:       {rasa} (JWT signed with the secret in var/secrets/rasa_jwt_secret)
+  Agent console:       {service}/console  (follow-ups: {service}/console/followups,
+                       dashboard: {service}/console/dashboard)
+  Add an agent:        .venv/bin/python -m bot agents create --name NAME --role admin
   Logs:                {settings.var_dir / "logs"}
 
 Press Ctrl-C to stop every process.

@@ -110,6 +110,22 @@ def rasa_server_spec(settings: Settings, model: Path) -> ProcessSpec:
     )
 
 
+def service_spec(settings: Settings) -> ProcessSpec:
+    """The bot service: handoff queue API, agent console and dashboard."""
+    return ProcessSpec(
+        name="service",
+        command=[python_executable(), "-m", "bot", "serve"],
+        port=settings.service_port,
+        startup_timeout=60.0,
+    )
+
+
+def service_url(settings: Settings) -> str:
+    """Base URL of the bot service as seen from this machine."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
+    return f"http://{host}:{settings.service_port}"
+
+
 def port_is_open(host: str, port: int) -> bool:
     """Tells whether something accepts TCP connections on ``host:port``."""
     try:

@@ -1,0 +1,1 @@
+"""Rasa's event broker, consumed: sentiment log, conversation moods, follow-ups, handoff relay."""

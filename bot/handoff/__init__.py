@@ -1,0 +1,1 @@
+"""The handoff queue's use cases: an agent claims a conversation, replies, and hands it back."""

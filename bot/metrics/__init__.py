@@ -1,0 +1,1 @@
+"""Support metrics computed from the application database, and their charts."""

@@ -1,0 +1,1 @@
+"""Request handlers of the bot service, one module per area."""
