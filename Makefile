@@ -19,7 +19,7 @@ TRAINING_INPUTS := config.yml domain.yml $(SPACY_PIPELINE) $(FAQ_DATA) \
 	$(filter-out $(FAQ_DATA),$(shell find data -name '*.yml' 2>/dev/null))
 KNOWLEDGE_INPUTS := $(shell find knowledge -type f 2>/dev/null) $(wildcard bot/knowledge/*.py)
 
-.PHONY: help setup build train run shell test lint eval db-upgrade seed-demo lock clean
+.PHONY: help setup build train run shell test browser lint eval db-upgrade seed-demo lock clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -54,7 +54,10 @@ run: train ## Start the assistant on embedded defaults (Ctrl-C stops it)
 shell: train ## Chat with the assistant in the terminal
 	@$(PYTHON) -m bot shell
 
-test: train lint ## Run every test: lint, unit, data, conversations, NLU hold-out
+browser: ## Install Debian's Chromium for the agent console's browser test
+	@scripts/install-browser.sh
+
+test: train lint browser ## Run every test: lint, unit, data, conversations, NLU hold-out, browser
 	@$(PYTHON) -m pytest
 
 lint: $(VENV)/.installed ## Ruff and mypy

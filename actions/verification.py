@@ -282,7 +282,13 @@ class VerifiedFlowAction(NamedAction, abc.ABC):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Acts on the completed form and forgets its slots."""
+        """Acts on the completed form, forgets its slots, and hands off when it must."""
+        from actions import handoff  # imported here: actions.handoff imports this module
+
+        events = self._finish(dispatcher, tracker)
+        return events + handoff.escalation_followup(tracker, new_events=events)
+
+    def _finish(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         events: List[EventType] = [SlotSet(slot, None) for slot in self.form_slots]
         customer_id = verified_customer(tracker)
         if customer_id is not None:

@@ -44,6 +44,7 @@ from bot.db.repositories.conversations import (
 from bot.db.repositories.follow_ups import raise_follow_up
 from bot.db.repositories.handoffs import add_message, open_ticket_of_conversation
 from bot.events.priority import priority_for
+from bot.handoff.escalation import DAMAGED_ITEM_FLAGGED, flag_reason
 from bot.nlp.mood import next_mood
 from bot.nlp.redaction import redact
 from bot.nlp.sentiment import label_for, score_text
@@ -62,8 +63,6 @@ FALLBACK_INTENT = "nlu_fallback"
 COMPLAINT_INTENT = "complaint"
 CUSTOMER_ID_SLOT = "customer_id"
 ESCALATION_FLAG_SLOT = "escalation_flag"
-DAMAGED_MARKER = "damaged"
-PRIVACY_MARKER = "privacy"
 NEGATIVE_STREAK_FOR_FOLLOW_UP = 2
 
 # Rasa 3.6 event types (``type_name`` in rasa/shared/core/events.py) that change
@@ -230,19 +229,10 @@ def follow_up_reasons(
 def is_damaged_item_flag(value: Any) -> bool:
     """Tells whether an ``escalation_flag`` value comes from the damaged-item flow.
 
-    The damaged-item flow sets the flag to why its case needs a person ("item
-    value €180.00 above €150.00", "second problem within 30 days", or a text
-    naming the damaged item); the privacy flow sets it to "privacy request
-    needs staff". So a flag that mentions "damaged", or any flag that is not
-    the privacy one, is the damaged-item flag; a cleared flag is none.
-
     Args:
         value: The slot's new value.
     """
-    if not isinstance(value, str) or not value.strip():
-        return False
-    lowered = value.lower()
-    return DAMAGED_MARKER in lowered or PRIVACY_MARKER not in lowered
+    return flag_reason(value) == DAMAGED_ITEM_FLAGGED
 
 
 def _handle_user(

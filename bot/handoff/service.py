@@ -171,11 +171,16 @@ def csat_buttons() -> List[Dict[str, str]]:
 
 
 def hand_back_events() -> List[Dict[str, Any]]:
-    """The events that return a conversation to the assistant and ask for a rating."""
+    """The events that return a conversation to the assistant and ask for a rating.
+
+    A paused conversation logs no ``action_listen``; the last event records
+    one, so the customer's answer is read as a reply to the rating question.
+    """
     return [
         {"event": "resume"},
         {"event": "bot", "text": BACK_WITH_ASSISTANT},
         {"event": "bot", "text": CSAT_QUESTION, "data": {"buttons": csat_buttons()}},
+        {"event": "action", "name": "action_listen"},
     ]
 
 

@@ -81,8 +81,8 @@ class CustomerHistory:
         conversation_count: Number of earlier conversations in which the
             customer proved who they are.
         last_conversation_on: Date (UTC) of the most recent of them.
-        last_conversation_sentiment: Sentiment label of that conversation;
-            ``None`` while the sentiment of conversations is not recorded.
+        last_conversation_sentiment: Sentiment label of the customer's last
+            message in that conversation, or ``None`` when none was recorded.
     """
 
     customer_id: int
@@ -179,4 +179,5 @@ def load_customer_history(
         open_cases=open_case_references(session, customer_id),
         conversation_count=conversations.count,
         last_conversation_on=conversations.last_at.date() if conversations.last_at else None,
+        last_conversation_sentiment=conversations.last_sentiment,
     )

@@ -58,6 +58,15 @@ def process_environment(settings: Settings) -> Dict[str, str]:
     """Environment shared by every child process."""
     env = dict(os.environ)
     env.update(settings.rasa_environment())
+    # Every process must agree on where the others listen.
+    env.update(
+        {
+            "BOT_HOST": settings.host,
+            "RASA_PORT": str(settings.rasa_port),
+            "ACTION_PORT": str(settings.action_port),
+            "SERVICE_PORT": str(settings.service_port),
+        }
+    )
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONPATH", str(PROJECT_ROOT))
     return env
@@ -81,8 +90,17 @@ def action_server_spec(settings: Settings) -> ProcessSpec:
     )
 
 
-def rasa_server_spec(settings: Settings, model: Path) -> ProcessSpec:
-    """The Rasa server with the REST and socket.io channels and the HTTP API."""
+def rasa_server_spec(
+    settings: Settings, model: Path, credentials: Optional[Path] = None
+) -> ProcessSpec:
+    """The Rasa server with its input channels and the HTTP API.
+
+    Args:
+        settings: The assistant's settings.
+        model: The trained model to serve.
+        credentials: The channels' configuration; the project's ``credentials.yml``
+            by default.
+    """
     return ProcessSpec(
         name="rasa",
         command=[
@@ -95,7 +113,7 @@ def rasa_server_spec(settings: Settings, model: Path) -> ProcessSpec:
             "--endpoints",
             str(PROJECT_ROOT / "endpoints.yml"),
             "--credentials",
-            str(PROJECT_ROOT / "credentials.yml"),
+            str(credentials or PROJECT_ROOT / "credentials.yml"),
             "--interface",
             settings.host,
             "--port",

@@ -4,7 +4,7 @@ import uuid
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
@@ -40,6 +40,8 @@ DOMAIN = {
     "slots": {slot: {} for slot in [*SLOTS, "customer_id", "escalation_flag"]},
 }
 FORGET = [SlotSet(slot, None) for slot in SLOTS]
+# A flagged case hands the conversation to a person.
+HANDED_OFF = [SlotSet("handoff_reason", "damaged item flagged"), FollowupAction("action_handoff")]
 SENDER_PREFIX = "damage-test-"
 APOLOGY = damage_messages.APOLOGY
 
@@ -514,7 +516,10 @@ def test_a_valuable_item_is_flagged_for_a_person(demo_shop, monkeypatch):
     )
     [case] = cases_of(demo_shop, conversation)
     assert (case.escalate, case.escalation_reason) == (True, "item value €34.99 above €30")
-    assert events[-1] == SlotSet("escalation_flag", "item value €34.99 above €30")
+    assert events[-3:] == [
+        SlotSet("escalation_flag", "item value €34.99 above €30"),
+        *HANDED_OFF,
+    ]
     assert said == [
         f"I've opened case {case.reference} for the Blue desk lamp. As it's a high-value item, "
         "a member of our team will personally review your case and contact you at the email "
@@ -545,7 +550,7 @@ def test_a_second_problem_is_flagged_and_the_same_item_is_not_reported_twice(dem
     )
     [mug_case] = cases_of(demo_shop, second)
     assert mug_case.escalation_reason == "second problem within 90 days"
-    assert events[-1] == SlotSet("escalation_flag", "second problem within 90 days")
+    assert events[-3:] == [SlotSet("escalation_flag", "second problem within 90 days"), *HANDED_OFF]
     assert "As you've had another problem with an order recently, a member of our team" in said[0]
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional, Tuple
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_status import ActionOrderStatus, ValidateOrderStatusForm
@@ -145,7 +145,9 @@ def test_signed_website_token_verifies_but_an_unsigned_id_does_not(demo_shop):
     forged = issue_customer_token(customer, "not-the-shop-secret", timedelta(minutes=5))
     _, forged_messages = run_lookup("ORD-100003", metadata={"customer_token": forged})
     expired = issue_customer_token(
-        customer, demo_shop.customer_token_secret, timedelta(minutes=5),
+        customer,
+        demo_shop.customer_token_secret,
+        timedelta(minutes=5),
         now=datetime.now(timezone.utc) - timedelta(hours=1),
     )
     _, expired_messages = run_lookup("ORD-100003", metadata={"customer_token": expired})
@@ -154,7 +156,11 @@ def test_signed_website_token_verifies_but_an_unsigned_id_does_not(demo_shop):
 
 def test_locked_verification_offers_a_person(demo_shop):
     events, messages = run_lookup("ORD-100003", verification_code="locked")
-    assert events == FORGET
+    assert events == [
+        *FORGET,
+        SlotSet("handoff_reason", "verification locked"),
+        FollowupAction("action_handoff"),
+    ]
     assert [message["text"] for message in messages] == [messages_module.VERIFICATION_LOCKED]
 
 

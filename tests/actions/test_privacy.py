@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 import yaml
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from actions.privacy import (
@@ -40,6 +40,11 @@ from tests.actions.conftest import make_tracker
 PRIVACY_EMAIL = "privacy@shop.example"
 FORM_SLOTS = ["order_number", "email", "verification_code", "privacy_kind", "privacy_confirmed"]
 FORGET = [SlotSet(slot, None) for slot in FORM_SLOTS]
+# An erasure request hands the conversation to staff.
+HANDED_OFF = [
+    SlotSet("handoff_reason", "privacy request needs staff"),
+    FollowupAction("action_handoff"),
+]
 FLAG = SlotSet("escalation_flag", "privacy request needs staff")
 DOMAIN = {
     "forms": {"privacy_form": {"required_slots": FORM_SLOTS}},
@@ -157,7 +162,7 @@ def test_a_confirmed_erasure_is_recorded_for_staff_and_deletes_nothing(demo_shop
         sender,
     )
 
-    assert events == [*FORGET, SlotSet("customer_id", str(customer)), FLAG]
+    assert events == [*FORGET, SlotSet("customer_id", str(customer)), FLAG, *HANDED_OFF]
     [request] = stored_requests(demo_shop)
     assert (request.kind, request.status, request.export_path) == (
         PrivacyRequestKind.ERASURE,
@@ -176,7 +181,7 @@ def test_a_second_erasure_request_gets_the_first_ones_reference(demo_shop):
     events, said = finish(slots)
     [request] = stored_requests(demo_shop)
     assert said == [messages.erasure_already_pending(request.reference, due_text(), PRIVACY_EMAIL)]
-    assert events[-1] == FLAG
+    assert events[-3:] == [FLAG, *HANDED_OFF]
 
 
 def test_no_at_the_confirmation_records_nothing_and_says_so(demo_shop):
@@ -207,7 +212,11 @@ def test_nobody_unverified_can_make_a_request(demo_shop, customer_id):
 
 def test_a_locked_verification_offers_a_person(demo_shop):
     events, said = finish({"verification_code": "locked", "privacy_kind": "export"})
-    assert events == FORGET
+    assert events == [
+        *FORGET,
+        SlotSet("handoff_reason", "verification locked"),
+        FollowupAction("action_handoff"),
+    ]
     assert said == [order_messages.VERIFICATION_LOCKED]
     assert stored_requests(demo_shop) == []
 

@@ -17,6 +17,7 @@ from bot.db.models import (
     OPEN_CASE_STATUSES,
     OPEN_RETURN_STATUSES,
     AuditEntry,
+    Conversation,
     ReturnRequest,
     SupportCase,
 )
@@ -33,10 +34,13 @@ class ConversationActivity:
     Attributes:
         count: Conversations in which the customer proved who they are.
         last_at: When the most recent of them was verified, or ``None``.
+        last_sentiment: How the customer's last message in that conversation
+            sounded (``negative``, ``neutral``, ``positive``), or ``None``.
     """
 
     count: int
     last_at: Optional[datetime]
+    last_sentiment: Optional[str] = None
 
 
 def open_return_references(session: Session, customer_id: int) -> Tuple[str, ...]:
@@ -95,4 +99,14 @@ def earlier_conversations(
     if current_conversation_id is not None:
         query = query.where(AuditEntry.entity_id != current_conversation_id)
     count, last_at = session.execute(query).one()
-    return ConversationActivity(int(count or 0), last_at)
+    if not count:
+        return ConversationActivity(0, None)
+    last_conversation = session.execute(
+        query.with_only_columns(AuditEntry.entity_id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(1)
+    ).scalar_one()
+    label = session.execute(
+        select(Conversation.last_label).where(Conversation.conversation_id == last_conversation)
+    ).scalar_one_or_none()
+    return ConversationActivity(int(count), last_at, label.value if label is not None else None)

@@ -214,6 +214,9 @@ def test_open_returns_cases_and_earlier_conversations(db_session: Session, jane:
             str(jane.id),
             now=moment,
         )
+    from bot.db.models import Conversation, SentimentLabel
+
+    db_session.add(Conversation(conversation_id="chat-2", last_label=SentimentLabel.NEGATIVE))
     # Someone else's conversation does not count.
     record_change(
         db_session,
@@ -233,3 +236,4 @@ def test_open_returns_cases_and_earlier_conversations(db_session: Session, jane:
     assert history.open_cases == ("CASE-000001",)
     assert history.conversation_count == 2
     assert history.last_conversation_on == earlier.date()
+    assert history.last_conversation_sentiment == "negative"

@@ -336,8 +336,10 @@ async def test_resolve_hands_back_to_the_assistant_and_asks_for_a_rating(
     [sent] = fake_rasa.requests
     assert sent.path == "/conversations/conv-resolve/tracker/events"
     assert sent.query == {"output_channel": "latest", "execute_side_effects": "true"}
-    resume, back, csat = sent.body
+    resume, back, csat, listen = sent.body
     assert resume == {"event": "resume"}
+    # The answer to the rating question must follow an action_listen to match its rule.
+    assert listen == {"event": "action", "name": "action_listen"}
     assert back == {"event": "bot", "text": BACK_WITH_ASSISTANT}
     assert back["text"].startswith("You're back with the assistant.")
     assert csat["event"] == "bot" and csat["text"] == CSAT_QUESTION
