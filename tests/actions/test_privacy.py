@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
-import yaml
 from rasa_sdk.events import FollowupAction, SlotSet
-from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.privacy import (
     ActionAskPrivacyConfirmed,
@@ -34,7 +33,6 @@ from bot.orders import messages as order_messages
 from bot.orders.status import short_date
 from bot.privacy import messages
 from bot.privacy.requests import erasure_for_customer
-from bot.settings import PROJECT_ROOT
 from tests.actions.conftest import make_tracker
 
 PRIVACY_EMAIL = "privacy@shop.example"
@@ -428,16 +426,6 @@ def test_only_a_yes_or_no_confirms(value, kept):
         value, CollectingDispatcher(), make_tracker(), DOMAIN
     )
     assert result == {"privacy_confirmed": kept}
-
-
-def test_every_action_of_the_fragments_is_served_by_the_action_server():
-    executor = ActionExecutor()
-    executor.register_package("actions")
-    for name in ("privacy", "account"):
-        fragment = yaml.safe_load(
-            (PROJECT_ROOT / "build" / "fragments" / f"{name}.domain.yml").read_text()
-        )
-        assert set(fragment["actions"]) <= set(executor.actions)
 
 
 def test_a_customer_who_no_longer_exists_gets_no_request(demo_shop):
