@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 from pathlib import Path
 from typing import Optional
 
+from bot.channels.credentials import ChannelConfigError, write_credentials
 from bot.runtime.processes import (
     PROJECT_ROOT,
     Supervisor,
@@ -52,12 +54,17 @@ def _run(args: argparse.Namespace) -> int:
     model = _model_and_database(settings)
     if model is None:
         return 1
+    try:
+        credentials = write_credentials(settings, os.environ)
+    except ChannelConfigError as error:
+        print(f"Could not start: {error}")
+        return 1
     supervisor = Supervisor(settings, settings.var_dir / "logs")
     print(f"Starting the assistant with model {model.name}:", flush=True)
     try:
         supervisor.start(action_server_spec(settings))
         supervisor.start(service_spec(settings))
-        supervisor.start(rasa_server_spec(settings, model))
+        supervisor.start(rasa_server_spec(settings, model, credentials=credentials))
         _print_banner(settings)
         return supervisor.wait()
     except RuntimeError as error:
