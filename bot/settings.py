@@ -90,6 +90,11 @@ class Settings:
         """Base URL of the Rasa server as seen from this machine."""
         return f"http://{_client_host(self.host)}:{self.rasa_port}"
 
+    @property
+    def service_url(self) -> str:
+        """Base URL of the bot service as seen from this machine."""
+        return f"http://{_client_host(self.host)}:{self.service_port}"
+
     def rasa_environment(self) -> Dict[str, str]:
         """Environment variables that ``endpoints.yml`` substitutes.
 

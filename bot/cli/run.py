@@ -19,7 +19,6 @@ from bot.runtime.processes import (
     python_executable,
     rasa_server_spec,
     service_spec,
-    service_url,
 )
 from bot.settings import Settings, get_settings
 
@@ -78,7 +77,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _print_banner(settings: Settings) -> None:
     rasa = settings.rasa_url
-    service = service_url(settings)
+    service = settings.service_url
     print(
         f"""
 The assistant is running.

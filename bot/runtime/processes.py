@@ -138,12 +138,6 @@ def service_spec(settings: Settings) -> ProcessSpec:
     )
 
 
-def service_url(settings: Settings) -> str:
-    """Base URL of the bot service as seen from this machine."""
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
-    return f"http://{host}:{settings.service_port}"
-
-
 def port_is_open(host: str, port: int) -> bool:
     """Tells whether something accepts TCP connections on ``host:port``."""
     try:

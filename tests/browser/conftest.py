@@ -291,31 +291,14 @@ def context_packet(
     channel: str,
 ) -> Dict[str, Any]:
     """A context packet as the handoff action stores it, from the demo shop's data."""
+    from bot.handoff.context import customer_profile
     from bot.identity.history import load_customer_history
 
     customer: Optional[Dict[str, Any]] = None
     if customer_id is not None:
         history = load_customer_history(session, customer_id, date.today())
         assert history is not None
-        customer = {
-            "id": history.customer_id,
-            "name": history.name,
-            "tier": history.tier.value,
-            "points_balance": history.points_balance,
-            "recent_orders": [
-                {
-                    "number": order.number,
-                    "placed_at": order.placed_at.isoformat(),
-                    "status": order.status.value,
-                    "first_product": order.first_product,
-                    "total_cents": order.total_cents,
-                    "currency": order.currency,
-                }
-                for order in history.recent_orders
-            ],
-            "open_returns": list(history.open_returns),
-            "open_cases": list(history.open_cases),
-        }
+        customer = customer_profile(history)
     start = datetime.now(timezone.utc) - timedelta(minutes=10)
     scores = [0.1, -0.35, -0.62, -0.86]
     return {

@@ -25,7 +25,6 @@ from bot.runtime.processes import (
     action_server_spec,
     rasa_server_spec,
     service_spec,
-    service_url,
 )
 from bot.service.passwords import hash_password
 from bot.settings import Settings, load_settings
@@ -102,7 +101,7 @@ class SupportDesk:
     def __init__(self, settings: Settings, inbox: CustomerInbox) -> None:
         self.settings = settings
         self.inbox = inbox
-        self.api = service_url(settings)
+        self.api = settings.service_url
         self.token = ""
 
     def customer_says(self, sender: str, text: str) -> None:
