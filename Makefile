@@ -18,8 +18,11 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 TRAINING_INPUTS := config.yml domain.yml $(SPACY_PIPELINE) $(FAQ_DATA) \
 	$(filter-out $(FAQ_DATA),$(shell find data -name '*.yml' 2>/dev/null))
 KNOWLEDGE_INPUTS := $(shell find knowledge -type f 2>/dev/null) $(wildcard bot/knowledge/*.py)
+WIDGET_DIR := bot/service/widget
+WIDGET := build/widget/widget.js
+WIDGET_MODULES := $(WIDGET_DIR)/node_modules/.package-lock.json
 
-.PHONY: help setup build train run shell test browser lint eval db-upgrade seed-demo lock clean
+.PHONY: help setup build train widget run run-prod nginx bench shell test browser lint eval db-upgrade seed-demo lock clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -48,8 +51,26 @@ $(MODEL): $(TRAINING_INPUTS)
 
 train: build $(MODEL) ## Train the model when config, domain, data or knowledge changed
 
-run: train ## Start the assistant on embedded defaults (Ctrl-C stops it)
+$(WIDGET_MODULES): $(WIDGET_DIR)/package.json $(WIDGET_DIR)/package-lock.json
+	@echo "[build] npm ci for the chat widget"
+	@cd $(WIDGET_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WIDGET): $(WIDGET_MODULES) $(shell find $(WIDGET_DIR)/src -type f 2>/dev/null)
+	@echo "[build] chat widget"
+	@cd $(WIDGET_DIR) && npm run --silent build
+
+widget: $(WIDGET) ## Bundle the website chat widget into build/widget/ (npm ci + esbuild)
+
+run: train widget ## Start the assistant on embedded defaults (Ctrl-C stops it)
 	@$(PYTHON) -m bot run
+
+nginx: ## Install Debian's nginx for the production layout
+	@scripts/install-nginx.sh
+
+run-prod: train widget nginx ## Start the production layout: 2 Rasa replicas behind nginx on PostgreSQL, Redis, RabbitMQ (Ctrl-C stops it)
+	@$(PYTHON) -m bot prod-env
+	@set -a && . $${BOT_VAR_DIR:-var}/prod.env && set +a && $(PYTHON) -m bot run-prod
 
 shell: train ## Chat with the assistant in the terminal
 	@$(PYTHON) -m bot shell
@@ -57,12 +78,16 @@ shell: train ## Chat with the assistant in the terminal
 browser: ## Install Debian's Chromium for the agent console's browser test
 	@scripts/install-browser.sh
 
-test: train lint browser ## Run every test: lint, unit, data, conversations, NLU hold-out, browser
+test: train lint browser nginx widget ## Run every test: lint, unit, data, conversations, NLU hold-out, browser
 	@$(PYTHON) -m pytest
 
 lint: $(VENV)/.installed ## Ruff and mypy
 	@$(PYTHON) -m ruff check bot actions tests alembic
 	@$(PYTHON) -m mypy
+
+bench: train widget ## Load benchmark: starter bot vs ours with 1 and 2 replicas (results/bench; BENCH_ARGS=…)
+	@scripts/install-nginx.sh
+	@$(PYTHON) -m bot bench $(BENCH_ARGS)
 
 eval: train ## Evaluate NLU on the CSV files in EVAL_DIR (default ../shared/eval)
 	@$(PYTHON) -m bot eval nlu $(EVAL_DIR)/*.csv

@@ -2,7 +2,9 @@
 
 A customer is verified either by the signed token the shop's website sends
 with each message, or by an order number and email followed by a one-time
-code. Every order form validates its first slots with
+code. On a messaging app (Telegram, WhatsApp, Messenger, Slack) the code also
+links the app's user to the customer, so later conversations from that user
+start verified (:mod:`bot.identity.links`). Every order form validates its first slots with
 :class:`VerifiedOrderFormValidation`, and the action that ends the form
 derives from :class:`VerifiedFlowAction`.
 """
@@ -21,8 +23,10 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import AskAction, NamedAction, intent_payload, latest_user_metadata
+from bot.identity import links
 from bot.identity import service as identity
 from bot.identity.codes import CODE_LENGTH, CodeCheckStatus, normalize_code
+from bot.identity.messages import remembered
 from bot.orders import messages
 from bot.orders.identifiers import extract_email, extract_order_number
 from bot.settings import get_settings
@@ -34,6 +38,9 @@ logger = logging.getLogger(__name__)
 # cannot be typed in.
 CODE_VERIFIED = "verified"
 CODE_LOCKED = "locked"
+# The database failed during the code step; the customer was already told so,
+# and nothing about wrong codes or a lockout may follow.
+CODE_UNAVAILABLE = "unavailable"
 VERIFICATION_SLOTS = ["email", "verification_code"]
 VERIFIED_FORM_SLOTS = ("order_number", *VERIFICATION_SLOTS)
 
@@ -41,7 +48,7 @@ Check = TypeVar("Check")
 
 
 def verified_customer(tracker: Tracker) -> Optional[int]:
-    """Returns the customer verified in this conversation, by code or by token.
+    """Returns the customer verified in this conversation: by token, by code, or by link.
 
     Args:
         tracker: The conversation.
@@ -54,9 +61,37 @@ def verified_customer(tracker: Tracker) -> Optional[int]:
         return from_token
     stored = tracker.get_slot("customer_id")
     try:
-        return int(stored) if stored is not None else None
+        if stored is not None:
+            return int(stored)
     except (TypeError, ValueError):
+        pass
+    return _linked_customer(tracker)
+
+
+def _linked_customer(tracker: Tracker) -> Optional[int]:
+    """The customer a messaging-app user verified as in an earlier conversation."""
+    try:
+        return links.linked_customer(
+            get_settings(), tracker.get_latest_input_channel(), tracker.sender_id
+        )
+    except SQLAlchemyError:
+        logger.exception("could not look up the channel link of %s", tracker.sender_id)
         return None
+
+
+def _remember_channel_user(
+    dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int
+) -> None:
+    """Links a messaging-app user to the customer just verified, and says so once."""
+    try:
+        app = links.remember_channel_user(
+            get_settings(), tracker.get_latest_input_channel(), tracker.sender_id, customer_id
+        )
+    except SQLAlchemyError:
+        logger.exception("could not link %s to customer %s", tracker.sender_id, customer_id)
+        return
+    if app is not None:
+        dispatcher.utter_message(text=remembered(app))
 
 
 def check_order(
@@ -94,15 +129,15 @@ def _request_code(
     """Sends a code for the order and email, saying ``sent`` when the request was taken.
 
     Returns:
-        :data:`CODE_LOCKED` when verification can't go on (locked out, or the
-        database is unavailable), otherwise ``None``.
+        :data:`CODE_LOCKED` when the conversation is locked out,
+        :data:`CODE_UNAVAILABLE` when the database is unavailable, otherwise ``None``.
     """
     try:
         locked_until = identity.send_code(get_settings(), tracker.sender_id, number, email)
     except SQLAlchemyError:
         logger.exception("could not start verification for %s", tracker.sender_id)
         dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
-        return CODE_LOCKED
+        return CODE_UNAVAILABLE
     if locked_until is not None:
         return CODE_LOCKED
     dispatcher.utter_message(text=sent)
@@ -190,7 +225,7 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
     ) -> Dict[str, Any]:
         """Checks the one-time code; three wrong codes lock verification."""
         if (
-            slot_value in (CODE_VERIFIED, CODE_LOCKED)
+            slot_value in (CODE_VERIFIED, CODE_LOCKED, CODE_UNAVAILABLE)
             and tracker.get_slot("requested_slot") != "verification_code"
         ):
             return {"verification_code": slot_value}
@@ -204,10 +239,11 @@ class VerifiedOrderFormValidation(FormValidationAction, abc.ABC):
         except SQLAlchemyError:
             logger.exception("could not check the code for %s", tracker.sender_id)
             dispatcher.utter_message(text=messages.LOOKUP_UNAVAILABLE)
-            return {"verification_code": CODE_LOCKED}
+            return {"verification_code": CODE_UNAVAILABLE}
         if result.status is CodeCheckStatus.VERIFIED and result.customer_id is not None:
             first_name = identity.customer_first_name(settings, result.customer_id) or ""
             dispatcher.utter_message(text=messages.verified(first_name))
+            _remember_channel_user(dispatcher, tracker, result.customer_id)
             return {"verification_code": CODE_VERIFIED, "customer_id": str(result.customer_id)}
         if result.status is CodeCheckStatus.WRONG:
             dispatcher.utter_message(text=messages.wrong_code(result.attempts_left or 0))
@@ -296,6 +332,8 @@ class VerifiedFlowAction(NamedAction, abc.ABC):
         if self.answered_first(dispatcher, tracker):
             return events
         number = tracker.get_slot("order_number") or ""
+        if tracker.get_slot("verification_code") == CODE_UNAVAILABLE:
+            return events + self.refused()
         if tracker.get_slot("verification_code") == CODE_LOCKED:
             dispatcher.utter_message(text=messages.VERIFICATION_LOCKED)
             return events + self.refused()

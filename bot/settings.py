@@ -57,6 +57,34 @@ class Settings:
             negative: the conversation is handed to a person.
         handoff_minutes_per_ticket: Average minutes an agent spends per ticket,
             for the wait the customer is told.
+        rasa_replicas: How many Rasa servers the production layout runs behind nginx.
+        replica_base_port: Port of the first Rasa replica; the others follow it.
+        action_gateway_port: Port on ``action_host`` where nginx passes Rasa's
+            calls to the action server in the production layout, answering
+            with an apology while the action server is down.
+        action_host: Interface the action server binds to in the production
+            layout: loopback or a private address, never a public one.
+        socketio_redis_url: ``redis://host:port/db`` through which every Rasa
+            replica's socket.io server reaches sockets on the others, or ``None``.
+        event_broker_queue: Durable RabbitMQ queue Rasa publishes events to and
+            the bot service consumes, when the broker URL is ``amqp://``.
+        event_broker_exchange: RabbitMQ fanout exchange the queue is bound to.
+        nginx_binary: The nginx executable of the production layout.
+        postgres_admin_url: A PostgreSQL administrator's URL for creating the
+            databases of the production layout, or ``None`` to use the
+            databases' own user.
+        rasa_url_override: Where the other processes reach Rasa when it is
+            not on this machine's ``RASA_PORT`` (``RASA_URL``, containers), or ``None``.
+        action_endpoint_url_override: Where Rasa reaches the action server when
+            it is not on this machine (``ACTION_ENDPOINT_URL``, containers), or ``None``.
+        retention_days: Conversations whose last activity is older than this
+            many days are deleted by the retention job; 0 turns it off.
+        demo_enabled: Whether the bot service serves the demo shop page ``/demo``
+            and issues its demo customer's token; on in development, off in
+            production unless ``DEMO_ENABLED`` says otherwise.
+        public_rasa_url: Base URL at which customers' browsers reach the Rasa
+            server's socket.io channel, when it differs from :attr:`rasa_url`
+            (for example behind a proxy), or ``None``.
     """
 
     environment: str
@@ -79,16 +107,39 @@ class Settings:
     follow_up_threshold: float
     escalation_threshold: float
     handoff_minutes_per_ticket: int
+    rasa_replicas: int = 2
+    replica_base_port: int = 5006
+    action_host: str = "127.0.0.1"
+    action_gateway_port: int = 5056
+    socketio_redis_url: Optional[str] = None
+    event_broker_queue: str = "shop_support_events"
+    event_broker_exchange: str = "shop_support_events"
+    nginx_binary: str = "/usr/sbin/nginx"
+    postgres_admin_url: Optional[str] = None
+    rasa_url_override: Optional[str] = None
+    action_endpoint_url_override: Optional[str] = None
+    retention_days: int = 0
+    demo_enabled: bool = True
+    public_rasa_url: Optional[str] = None
 
     @property
     def action_endpoint_url(self) -> str:
-        """URL Rasa calls to run custom actions."""
+        """URL Rasa calls to run custom actions (``ACTION_ENDPOINT_URL`` if set)."""
+        if self.action_endpoint_url_override:
+            return self.action_endpoint_url_override
         return f"http://{_client_host(self.host)}:{self.action_port}/webhook"
 
     @property
     def rasa_url(self) -> str:
-        """Base URL of the Rasa server as seen from this machine."""
+        """Base URL of the Rasa server as seen from this machine (``RASA_URL`` if set)."""
+        if self.rasa_url_override:
+            return self.rasa_url_override
         return f"http://{_client_host(self.host)}:{self.rasa_port}"
+
+    @property
+    def browser_rasa_url(self) -> str:
+        """Base URL of the Rasa server (socket.io) as customers' browsers reach it."""
+        return self.public_rasa_url or self.rasa_url
 
     @property
     def service_url(self) -> str:
@@ -125,12 +176,25 @@ def _client_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "") else host
 
 
-def _split_redis_url(url: str) -> tuple[str, str, str]:
+def _default_action_host(host: str) -> str:
+    """The servers' interface when it is loopback or private, else loopback."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "127.0.0.1"
+    if address.is_unspecified or not (address.is_loopback or address.is_private):
+        return "127.0.0.1"
+    return host
+
+
+def _split_redis_url(url: str, name: str = "LOCK_STORE_URL") -> tuple[str, str, str]:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     if parts.scheme != "redis" or not parts.hostname:
-        raise SettingsError(f"LOCK_STORE_URL must look like redis://host:port/db, got {url!r}")
+        raise SettingsError(f"{name} must look like redis://host:port/db, got {url!r}")
     db = parts.path.lstrip("/") or "1"
     return parts.hostname, str(parts.port or 6379), db
 
@@ -179,6 +243,40 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _days(env: Mapping[str, str], name: str) -> int:
+    raw = env.get(name) or "0"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number of days, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _public_url(env: Mapping[str, str], name: str) -> Optional[str]:
+    from urllib.parse import urlsplit
+
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise SettingsError(f"{name} must look like https://host[:port], got {raw!r}")
+    return raw.rstrip("/")
+
+
 def _secret(env: Mapping[str, str], name: str, secrets_dir: Path) -> str:
     """Returns the secret from the environment, or one generated on first use.
 
@@ -219,20 +317,30 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     environment = env.get("BOT_ENV", "development")
     if environment not in ("development", "production"):
         raise SettingsError(f"BOT_ENV must be development or production, got {environment!r}")
+    if environment == "production":
+        # Production never falls back to generated secrets or SQLite files.
+        from bot.runtime.secret_policy import check_production_environment
+
+        check_production_environment(env)
     var_dir = Path(env.get("BOT_VAR_DIR", PROJECT_ROOT / "var")).resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     secrets_dir = var_dir / "secrets"
     lock_store_url = env.get("LOCK_STORE_URL") or None
     if lock_store_url:
         _split_redis_url(lock_store_url)
+    socketio_redis_url = env.get("SOCKETIO_REDIS_URL") or None
+    if socketio_redis_url:
+        _split_redis_url(socketio_redis_url, "SOCKETIO_REDIS_URL")
+    host = env.get("BOT_HOST", "127.0.0.1")
+    rasa_port = _port(env, "RASA_PORT", 5005)
     return Settings(
         environment=environment,
         var_dir=var_dir,
         database_url=env.get("DATABASE_URL") or _sqlite_url(var_dir / "shop.db"),
         tracker_store_url=env.get("TRACKER_STORE_URL") or _sqlite_url(var_dir / "tracker.db"),
         lock_store_url=lock_store_url,
-        host=env.get("BOT_HOST", "127.0.0.1"),
-        rasa_port=_port(env, "RASA_PORT", 5005),
+        host=host,
+        rasa_port=rasa_port,
         action_port=_port(env, "ACTION_PORT", 5055),
         service_port=_port(env, "SERVICE_PORT", 8080),
         rasa_jwt_secret=_secret(env, "RASA_JWT_SECRET", secrets_dir),
@@ -246,6 +354,22 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         follow_up_threshold=_sentiment(env, "FOLLOW_UP_THRESHOLD", -0.5),
         escalation_threshold=_sentiment(env, "ESCALATION_THRESHOLD", -0.8),
         handoff_minutes_per_ticket=_positive(env, "HANDOFF_MINUTES_PER_TICKET", 6),
+        rasa_replicas=_positive(env, "RASA_REPLICAS", 2),
+        replica_base_port=_port(env, "RASA_REPLICA_BASE_PORT", min(rasa_port + 1, 65535)),
+        action_host=env.get("ACTION_HOST") or _default_action_host(host),
+        action_gateway_port=_port(
+            env, "ACTION_GATEWAY_PORT", min(_port(env, "ACTION_PORT", 5055) + 1, 65535)
+        ),
+        socketio_redis_url=socketio_redis_url,
+        event_broker_queue=env.get("EVENT_BROKER_QUEUE") or "shop_support_events",
+        event_broker_exchange=env.get("EVENT_BROKER_EXCHANGE") or "shop_support_events",
+        nginx_binary=env.get("NGINX_BINARY") or "/usr/sbin/nginx",
+        postgres_admin_url=env.get("POSTGRES_ADMIN_URL") or None,
+        rasa_url_override=(env.get("RASA_URL") or "").rstrip("/") or None,
+        action_endpoint_url_override=env.get("ACTION_ENDPOINT_URL") or None,
+        retention_days=_days(env, "RETENTION_DAYS"),
+        demo_enabled=_flag(env, "DEMO_ENABLED", environment != "production"),
+        public_rasa_url=_public_url(env, "PUBLIC_RASA_URL"),
     )
 
 

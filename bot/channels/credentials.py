@@ -7,7 +7,12 @@ on) and adds each messaging app only when its variables are set. A channel with
 some of its variables set and others missing is a configuration mistake and
 raises :class:`ChannelConfigError` naming what is missing.
 
-Rasa's built-in Twilio connector is one channel named ``twilio`` (webhook
+Each app is served by the project's subclass of Rasa's connector in
+:mod:`bot.channels` (``bot.channels.telegram.TelegramInput`` …), which refuses
+forged and malformed webhooks; Rasa loads it by its dotted class path, and
+it keeps the built-in channel's name and webhook URL.
+
+Rasa's Twilio connector is one channel named ``twilio`` (webhook
 ``/webhooks/twilio/webhook``) that replies from one number, so SMS and WhatsApp
 cannot both be on at once: ``TWILIO_WHATSAPP_NUMBER`` is the same channel with
 the WhatsApp sender ``whatsapp:+…`` as its number.
@@ -16,6 +21,7 @@ the WhatsApp sender ``whatsapp:+…`` as its number.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +33,14 @@ from bot.settings import PROJECT_ROOT, Settings
 
 GENERATED_FILE_NAME = "credentials.yml"
 WHATSAPP_PREFIX = "whatsapp:"
+# What Telegram accepts as a webhook's secret_token.
+TELEGRAM_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+TELEGRAM_CONNECTOR = "bot.channels.telegram.TelegramInput"
+TWILIO_CONNECTOR = "bot.channels.twilio.TwilioInput"
+FACEBOOK_CONNECTOR = "bot.channels.facebook.FacebookInput"
+SLACK_CONNECTOR = "bot.channels.slack.SlackInput"
+SOCKETIO_CHANNEL = "bot.channels.socketio.SecureSocketIOInput"
 
 
 class ChannelConfigError(ValueError):
@@ -52,12 +66,14 @@ class _Channel:
     """How one messaging channel's credentials come from the environment.
 
     Attributes:
-        name: The channel's key in ``credentials.yml``.
+        name: The channel's name (``telegram`` …), as Rasa and the webhook URL know it.
+        connector: The channel's key in ``credentials.yml``: its input channel's class path.
         required: Pairs of (environment variable, credential key) that must all be set.
         optional: Pairs that are copied when set.
     """
 
     name: str
+    connector: str
     required: Tuple[Tuple[str, str], ...]
     optional: Tuple[Tuple[str, str], ...] = ()
 
@@ -69,14 +85,18 @@ class _Channel:
 
 _TELEGRAM = _Channel(
     "telegram",
+    TELEGRAM_CONNECTOR,
     required=(
         ("TELEGRAM_ACCESS_TOKEN", "access_token"),
         ("TELEGRAM_VERIFY", "verify"),
         ("TELEGRAM_WEBHOOK_URL", "webhook_url"),
+        ("TELEGRAM_SECRET_TOKEN", "secret_token"),
     ),
+    optional=(("TELEGRAM_API_URL", "api_url"),),
 )
 _FACEBOOK = _Channel(
     "facebook",
+    FACEBOOK_CONNECTOR,
     required=(
         ("FACEBOOK_VERIFY", "verify"),
         ("FACEBOOK_SECRET", "secret"),
@@ -85,6 +105,7 @@ _FACEBOOK = _Channel(
 )
 _SLACK = _Channel(
     "slack",
+    SLACK_CONNECTOR,
     required=(("SLACK_TOKEN", "slack_token"), ("SLACK_SIGNING_SECRET", "slack_signing_secret")),
     optional=(("SLACK_CHANNEL", "slack_channel"),),
 )
@@ -93,6 +114,7 @@ _TWILIO_VARIABLES = (
     "TWILIO_AUTH_TOKEN",
     "TWILIO_NUMBER",
     "TWILIO_WHATSAPP_NUMBER",
+    "TWILIO_WEBHOOK_URL",
 )
 
 
@@ -112,6 +134,21 @@ def _channel_credentials(channel: _Channel, env: Mapping[str, str]) -> Optional[
     credentials.update(
         {key: _value(env, variable) for variable, key in channel.optional if _value(env, variable)}
     )
+    return credentials
+
+
+def _telegram_credentials(env: Mapping[str, str]) -> Optional[Dict[str, str]]:
+    """Credentials of the Telegram channel, with a secret token Telegram accepts."""
+    credentials = _channel_credentials(_TELEGRAM, env)
+    if credentials and not TELEGRAM_SECRET_TOKEN.fullmatch(credentials["secret_token"]):
+        raise ChannelConfigError(
+            "telegram",
+            ("TELEGRAM_SECRET_TOKEN",),
+            hint=(
+                "TELEGRAM_SECRET_TOKEN must be 1 to 256 characters, each a letter, "
+                "a digit, _ or -"
+            ),
+        )
     return credentials
 
 
@@ -139,11 +176,14 @@ def _twilio_credentials(env: Mapping[str, str]) -> Optional[Dict[str, str]]:
                 "TWILIO_NUMBER (SMS) or TWILIO_WHATSAPP_NUMBER (WhatsApp), not both"
             ),
         )
-    return {
+    credentials = {
         "account_sid": _value(env, "TWILIO_ACCOUNT_SID"),
         "auth_token": _value(env, "TWILIO_AUTH_TOKEN"),
         "twilio_number": sms or _whatsapp_sender(whatsapp),
     }
+    if _value(env, "TWILIO_WEBHOOK_URL"):
+        credentials["webhook_url"] = _value(env, "TWILIO_WEBHOOK_URL")
+    return credentials
 
 
 def channel_credentials(env: Mapping[str, str], base: Path) -> Dict[str, Any]:
@@ -155,7 +195,8 @@ def channel_credentials(env: Mapping[str, str], base: Path) -> Dict[str, Any]:
 
     Returns:
         The contents for a ``credentials.yml``: the base channels, then each
-        messaging channel whose variables are set.
+        messaging channel whose variables are set, keyed by its connector's
+        class path.
 
     Raises:
         ChannelConfigError: A channel has some of its variables set but not all
@@ -163,13 +204,20 @@ def channel_credentials(env: Mapping[str, str], base: Path) -> Dict[str, Any]:
     """
     credentials: Dict[str, Any] = dict(yaml.safe_load(base.read_text(encoding="utf-8")) or {})
     configured = {
-        _TELEGRAM.name: _channel_credentials(_TELEGRAM, env),
-        "twilio": _twilio_credentials(env),
-        _FACEBOOK.name: _channel_credentials(_FACEBOOK, env),
-        _SLACK.name: _channel_credentials(_SLACK, env),
+        _TELEGRAM.connector: _telegram_credentials(env),
+        TWILIO_CONNECTOR: _twilio_credentials(env),
+        _FACEBOOK.connector: _channel_credentials(_FACEBOOK, env),
+        _SLACK.connector: _channel_credentials(_SLACK, env),
     }
     credentials.update({name: values for name, values in configured.items() if values})
     return credentials
+
+
+def _share_socketio_through_redis(credentials: Dict[str, Any], redis_url: str) -> None:
+    """Points the socket.io channel at the Redis every Rasa replica shares."""
+    section = dict(credentials.get(SOCKETIO_CHANNEL) or {})
+    section["redis_url"] = redis_url
+    credentials[SOCKETIO_CHANNEL] = section
 
 
 def write_credentials(settings: Settings, env: Mapping[str, str]) -> Path:
@@ -189,6 +237,8 @@ def write_credentials(settings: Settings, env: Mapping[str, str]) -> Path:
         ChannelConfigError: A messaging channel is only partly configured.
     """
     credentials = channel_credentials(env, PROJECT_ROOT / GENERATED_FILE_NAME)
+    if settings.socketio_redis_url:
+        _share_socketio_through_redis(credentials, settings.socketio_redis_url)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     target = settings.var_dir / GENERATED_FILE_NAME
     # mkstemp creates the file with mode 600 before any secret is written to it.

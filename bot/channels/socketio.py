@@ -56,12 +56,7 @@ receives them.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
-import re
-import secrets
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -76,13 +71,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
+from bot.channels.session_tokens import CONVERSATION_KEY_LABEL as CONVERSATION_KEY_LABEL
+from bot.channels.session_tokens import ConversationSigner, conversation_key
+from bot.channels.session_tokens import IssuedConversation as IssuedConversation
 from bot.identity.tokens import METADATA_KEY, verify_customer_token
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
-
-# Derives the conversation-id key from AGENT_SESSION_KEY; changing it invalidates every id.
-CONVERSATION_KEY_LABEL = b"bot.channels.socketio: signed conversation ids, v1"
 
 DEFAULT_MAX_MESSAGE_LENGTH = 2000
 DEFAULT_RATE_LIMIT_MESSAGES = 10
@@ -99,97 +94,15 @@ TOO_MANY_MESSAGES = (
 NOT_CONNECTED = "Sorry, this chat isn't connected yet. Please reload the page and try again."
 NOT_TEXT = "Sorry, I can only read text messages. Please type your question."
 
-_CONVERSATION_ID = re.compile(r"[0-9a-f]{32}", re.ASCII)
-# A session token is 32 hex digits, a dot and 43 base64url characters.
-_MAX_SESSION_TOKEN_LENGTH = 128
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+# Metadata of bot messages that reaches the website: who wrote an agent's reply.
+MESSAGE_MARKS = ("agent",)
 
 OriginsSetting = Union[str, List[str], Callable[..., bool]]
 
 
 class ChannelConfigError(ValueError):
     """A credentials parameter of the socket.io channel has an unusable value."""
-
-
-def conversation_key(agent_session_key: str) -> bytes:
-    """Derives the key that signs conversation ids.
-
-    Args:
-        agent_session_key: ``Settings.agent_session_key``.
-
-    Returns:
-        HMAC-SHA256 of :data:`CONVERSATION_KEY_LABEL` under that key.
-
-    Raises:
-        ValueError: When the key is empty.
-    """
-    if not agent_session_key:
-        raise ValueError("the agent session key must not be empty")
-    return hmac.new(
-        agent_session_key.encode("utf-8"), CONVERSATION_KEY_LABEL, hashlib.sha256
-    ).digest()
-
-
-@dataclass(frozen=True)
-class IssuedConversation:
-    """A conversation id and the token that proves the client was given it.
-
-    Attributes:
-        conversation_id: The Rasa sender id; also the socket.io room.
-        session_token: ``<conversation_id>.<signature>``, sent to the client.
-    """
-
-    conversation_id: str
-    session_token: str
-
-
-class ConversationSigner:
-    """Issues conversation ids and checks the session tokens clients send back."""
-
-    def __init__(self, key: bytes) -> None:
-        """Creates a signer.
-
-        Args:
-            key: The secret HMAC key, see :func:`conversation_key`.
-
-        Raises:
-            ValueError: When the key is empty.
-        """
-        if not key:
-            raise ValueError("the signing key must not be empty")
-        self._key = key
-
-    def _signature(self, conversation_id: str) -> str:
-        digest = hmac.new(self._key, conversation_id.encode("ascii"), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-    def issue(self) -> IssuedConversation:
-        """Starts a new conversation with a random id.
-
-        Returns:
-            The id and its session token.
-        """
-        conversation_id = secrets.token_hex(16)
-        token = f"{conversation_id}.{self._signature(conversation_id)}"
-        return IssuedConversation(conversation_id, token)
-
-    def verify(self, session_token: object) -> Optional[IssuedConversation]:
-        """Checks a session token a client sent back.
-
-        Args:
-            session_token: Whatever the client sent as ``session_id``.
-
-        Returns:
-            The conversation, or ``None`` for anything this server did not issue.
-        """
-        if not isinstance(session_token, str) or len(session_token) > _MAX_SESSION_TOKEN_LENGTH:
-            return None
-        conversation_id, dot, signature = session_token.partition(".")
-        if not dot or not _CONVERSATION_ID.fullmatch(conversation_id):
-            return None
-        if not hmac.compare_digest(signature, self._signature(conversation_id)):
-            return None
-        return IssuedConversation(conversation_id, session_token)
 
 
 class RateLimiter:
@@ -293,6 +206,25 @@ class SecureSocketIOOutput(SocketIOOutput):
         await self.sio.emit(
             self.bot_message_evt, response, room=socket_id, namespace=self.namespace
         )
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Sends a text, one bot message per paragraph, as Rasa's channel does.
+
+        Rasa's channel drops the metadata of bot messages; this one keeps the
+        keys in :data:`MESSAGE_MARKS` as ``"metadata"``, so the website can show
+        an agent's reply (``{"agent": name}``) as the agent's.
+
+        Args:
+            recipient_id: The conversation id.
+            text: The message.
+            **kwargs: The rest of the bot message: its data and metadata.
+        """
+        marks = {key: kwargs[key] for key in MESSAGE_MARKS if isinstance(kwargs.get(key), str)}
+        for part in text.strip().split("\n\n"):
+            message: Dict[str, Any] = {"text": part}
+            if marks:
+                message["metadata"] = marks
+            await self._send_message(recipient_id, message)
 
     async def send_custom_json(
         self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any

@@ -19,8 +19,13 @@ COMMAND_MODULES = (
     "bot.cli.knowledge",
     "bot.cli.evaluate",
     "bot.cli.run",
+    "bot.cli.run_prod",
     "bot.cli.agents",
     "bot.cli.serve",
+    "bot.cli.bench",
+    "bot.cli.privacy",
+    "bot.cli.retention",
+    "bot.cli.links",
 )
 
 

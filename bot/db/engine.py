@@ -52,7 +52,11 @@ def _on_sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _on_sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # The action server and the bot service share the embedded database. A
+    # deferred BEGIN that reads and then writes fails at once with "database is
+    # locked" when another process wrote meanwhile; IMMEDIATE takes the write
+    # lock up front, so the second process waits (up to the connect timeout).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine_for_url(url: str, *, pooled: bool = True) -> Engine:

@@ -617,6 +617,28 @@ class VerificationLockout(Base):
         return f"<VerificationLockout {self.conversation_id} until={self.locked_until}>"
 
 
+class ChannelLink(Base):
+    """A messaging-app user who proved, by order number, email and code, to be a customer.
+
+    Later conversations from the same user on the same channel start verified.
+    The link goes with the customer (``ON DELETE CASCADE``).
+    """
+
+    __tablename__ = "channel_links"
+    __table_args__ = (UniqueConstraint("channel", "external_user_id"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    channel: Mapped[str] = Column(String(64), nullable=False)
+    external_user_id: Mapped[str] = Column(String(255), nullable=False)
+    customer_id: Mapped[int] = Column(
+        Integer, ForeignKey("customers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    linked_at: Mapped[datetime] = Column(UtcDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ChannelLink {self.channel}:{self.external_user_id} -> {self.customer_id}>"
+
+
 class AuditEntry(Base):
     """One change of one field, and the conversation that made it.
 

@@ -61,6 +61,14 @@ MAX_RETRY_SECONDS = 5.0
 _DATABASE_FAILURES = (OperationalError, InterfaceError, InternalError, ProgrammingError)
 
 
+def _settings_source(settings: Settings) -> EventSource:
+    return create_source(
+        settings.event_broker_url,
+        queue=settings.event_broker_queue,
+        exchange=settings.event_broker_exchange,
+    )
+
+
 def _is_database_failure(error: BaseException) -> bool:
     if isinstance(error, _DATABASE_FAILURES):
         return True
@@ -192,7 +200,7 @@ def process_pending(
             was in progress is not kept.
     """
     own_source = source is None
-    active_source = create_source(settings.event_broker_url) if source is None else source
+    active_source = _settings_source(settings) if source is None else source
     engine = get_engine(settings.database_url)
     rules = EventRules.from_settings(settings)
     total = 0
@@ -233,7 +241,7 @@ async def run_consumer(
         source: The source to read; by default one for ``settings.event_broker_url``.
         poll_interval: Seconds between polls of an idle broker.
     """
-    active_source = create_source(settings.event_broker_url) if source is None else source
+    active_source = _settings_source(settings) if source is None else source
     engine = get_engine(settings.database_url)
     rules = EventRules.from_settings(settings)
     failures = 0

@@ -11,12 +11,13 @@ them to the consumer in the order they were published, each with a
 reads: the consumer keeps its cursor in the application database, in the same
 transaction as the work the events caused.
 
-Another broker (RabbitMQ through ``pika``, say) plugs in as a class with the
-same three methods: ``read`` returns the messages it has received, numbered by
-a counter of its own, and ``acknowledge`` acks them once the consumer has
-committed their effects; the position is then only for logging, because the
-queue itself remembers what was delivered. :func:`create_source` is the one
-place that picks the class from the broker URL.
+RabbitMQ (Rasa's ``pika`` broker, the production layout) is read by
+:class:`bot.events.pika_source.AmqpBrokerSource`, a class with the same three
+methods: ``read`` returns the messages it has received, numbered by a counter
+of its own, and ``acknowledge`` acks them once the consumer has committed
+their effects; the position is then only for logging, because the queue
+itself remembers what was delivered. :func:`create_source` is the one place
+that picks the class from the broker URL.
 """
 
 from __future__ import annotations
@@ -202,24 +203,30 @@ class SqlBrokerSource:
             self._engine = None
 
 
-def create_source(url: str) -> EventSource:
+def create_source(
+    url: str, *, queue: Optional[str] = None, exchange: Optional[str] = None
+) -> EventSource:
     """Returns the source that reads the broker at ``url``.
 
     Args:
         url: ``settings.event_broker_url``: an SQLAlchemy URL (``sqlite:///…``,
-            ``postgresql://…``) of Rasa's SQL broker database.
+            ``postgresql://…``) of Rasa's SQL broker database, or RabbitMQ's
+            ``amqp://user:password@host:5672/vhost``.
+        queue: The RabbitMQ queue (``settings.event_broker_queue``); only for amqp.
+        exchange: The RabbitMQ exchange (``settings.event_broker_exchange``); only for amqp.
 
     Raises:
         UnsupportedBrokerError: For a broker the bot service has no source for.
     """
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme in ("amqp", "amqps"):
-        raise UnsupportedBrokerError(
-            "The bot service reads Rasa's SQL event broker only; "
-            "set EVENT_BROKER_URL to the broker's database URL"
+        from bot.events.pika_source import DEFAULT_EXCHANGE, DEFAULT_QUEUE, AmqpBrokerSource
+
+        return AmqpBrokerSource(
+            url, queue=queue or DEFAULT_QUEUE, exchange=exchange or DEFAULT_EXCHANGE
         )
     try:
-        make_url(url)
+        make_url(url).get_dialect()
     except Exception as error:  # SQLAlchemy raises ArgumentError and friends.
         raise UnsupportedBrokerError(f"EVENT_BROKER_URL is not a database URL: {url!r}") from error
     return SqlBrokerSource(url)

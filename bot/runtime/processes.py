@@ -106,7 +106,8 @@ def rasa_server_spec(
         command=[
             python_executable(),
             "-m",
-            "rasa",
+            # Rasa's own command line, with a cached action-response check.
+            "bot.runtime.rasa_entry",
             "run",
             "--model",
             str(model),
@@ -119,8 +120,8 @@ def rasa_server_spec(
             "--port",
             str(settings.rasa_port),
             "--enable-api",
-            "--jwt-secret",
-            settings.rasa_jwt_secret,
+            # One argument, so that a secret starting with "-" is not taken for an option.
+            f"--jwt-secret={settings.rasa_jwt_secret}",
             "--jwt-method",
             "HS256",
         ],

@@ -193,9 +193,13 @@ def require_admin(request: web.Request) -> Actor:
 
 
 def set_session_cookies(request: web.Request, response: web.StreamResponse, token: str) -> None:
-    """Sets the HttpOnly session cookie and the readable CSRF cookie."""
+    """Sets the HttpOnly session cookie and the readable CSRF cookie.
+
+    Both are ``SameSite=Strict``; they are ``Secure`` over HTTPS and always in
+    production, where TLS ends at a proxy in front of the service.
+    """
     max_age = int(TOKEN_LIFETIME.total_seconds())
-    secure = request.secure
+    secure = request.secure or request.app[SETTINGS].environment == "production"
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from html import escape
 from typing import Any, Awaitable, Callable, Dict, Tuple, Type
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -29,7 +30,9 @@ from bot.service.auth import (
     authenticate,
 )
 from bot.service.passwords import WeakPasswordError
-from bot.service.views.common import InvalidRequestError, NotFoundError
+from bot.service.views.common import SETTINGS, InvalidRequestError, NotFoundError
+from bot.service.views.widget import HistoryUnavailableError, InvalidChatSessionError
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ ERROR_STATUSES: Tuple[Tuple[Type[Exception], int], ...] = (
     (InvalidAgentNameError, 400),
     (NotAuthenticatedError, 401),
     (ForbiddenError, 403),
+    (InvalidChatSessionError, 403),
     (NotTicketOwnerError, 403),
     (NotFoundError, 404),
     (TicketNotFoundError, 404),
@@ -51,10 +55,13 @@ ERROR_STATUSES: Tuple[Tuple[Type[Exception], int], ...] = (
     (AgentExistsError, 409),
     (TooManyAttemptsError, 429),
     (DeliveryFailedError, 502),
+    (HistoryUnavailableError, 503),
 )
 """Each domain error and the HTTP status it answers with; the first match wins."""
 
-PUBLIC_API_PATHS = frozenset({"/api/login", "/api/logout", "/api/health"})
+PUBLIC_API_PATHS = frozenset(
+    {"/api/login", "/api/logout", "/api/health", "/api/demo/customer-token"}
+)
 INTERNAL_ERROR = "Something went wrong on our side. Please try again in a moment."
 NOT_FOUND_PAGE = (
     "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Not found</title></head>"
@@ -65,12 +72,22 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
-        "base-uri 'none'; form-action 'self'"
-    ),
 }
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self' {rasa}; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+# Pages on a shop's own origins call these with the widget: no cookies, the body is the credential.
+CROSS_ORIGIN_PATHS = frozenset({"/widget/history"})
+
+
+def content_security_policy(settings: Settings) -> str:
+    """The pages' CSP; ``connect-src`` also allows the Rasa server the widget talks to."""
+    parts = urlsplit(settings.browser_rasa_url)
+    socket_scheme = "wss" if parts.scheme == "https" else "ws"
+    rasa = f"{parts.scheme}://{parts.netloc} {socket_scheme}://{parts.netloc}"
+    return CONTENT_SECURITY_POLICY.format(rasa=rasa)
 
 
 def status_of(error: Exception) -> int:
@@ -146,11 +163,25 @@ async def security_headers_middleware(request: web.Request, handler: Handler) ->
     response = await handler(request)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers.setdefault(
+        "Content-Security-Policy", content_security_policy(request.app[SETTINGS])
+    )
     if _is_api(request):
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
+@web.middleware
+async def cross_origin_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Lets the widget on a shop's pages read the answers (errors too) of its endpoints."""
+    response = await handler(request)
+    if request.path in CROSS_ORIGIN_PATHS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def setup_middlewares(app: web.Application) -> None:
     """Installs the middlewares, outermost first."""
-    app.middlewares.extend([security_headers_middleware, error_middleware, auth_middleware])
+    app.middlewares.extend(
+        [security_headers_middleware, cross_origin_middleware, error_middleware, auth_middleware]
+    )

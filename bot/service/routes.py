@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.service.views import agents, followups, handoffs, login, metrics, pages
+from bot.service.views import agents, demo, followups, handoffs, login, metrics, pages, widget
 
 
 def setup_routes(app: web.Application) -> None:
@@ -31,6 +31,13 @@ def setup_routes(app: web.Application) -> None:
 
     router.add_get("/api/agents", agents.list_all_agents)
     router.add_post("/api/agents", agents.add_agent)
+
+    router.add_get("/widget.js", widget.widget_file)
+    router.add_get("/widget.js.map", widget.widget_file)
+    router.add_post("/widget/history", widget.chat_history)
+    router.add_route("OPTIONS", "/widget/history", widget.chat_history_preflight)
+    router.add_get("/demo", demo.demo_page)
+    router.add_post("/api/demo/customer-token", demo.demo_customer_token)
 
     router.add_get("/", pages.home)
     for path in pages.PAGES:

@@ -7,15 +7,11 @@ from datetime import datetime
 from bot.knowledge.policies import ContactPolicy
 
 
-def contact_support_message(contact: ContactPolicy, now: datetime) -> str:
-    """Tells a customer how to reach a person, and whether the team is in now.
+def ways_to_reach(contact: ContactPolicy) -> str:
+    """The ways to reach a person, as a phrase: ``call us on …, email … or use …``.
 
     Args:
         contact: The shop's contact policy from ``knowledge/policies.yml``.
-        now: The current time, time-zone aware.
-
-    Returns:
-        The message to send.
     """
     channels = contact.channels
     ways = []
@@ -27,7 +23,20 @@ def contact_support_message(contact: ContactPolicy, now: datetime) -> str:
         ways.append(f"email {email.address}{reply}")
     if "contact_form" in channels:
         ways.append(f"use the [contact form]({channels['contact_form'].address})")
-    how = ", ".join(ways[:-1]) + f" or {ways[-1]}" if len(ways) > 1 else "".join(ways)
+    return ", ".join(ways[:-1]) + f" or {ways[-1]}" if len(ways) > 1 else "".join(ways)
+
+
+def contact_support_message(contact: ContactPolicy, now: datetime) -> str:
+    """Tells a customer how to reach a person, and whether the team is in now.
+
+    Args:
+        contact: The shop's contact policy from ``knowledge/policies.yml``.
+        now: The current time, time-zone aware.
+
+    Returns:
+        The message to send.
+    """
+    how = ways_to_reach(contact)
     status = (
         "The team is available right now."
         if contact.is_open(now)
@@ -38,4 +47,20 @@ def contact_support_message(contact: ContactPolicy, now: datetime) -> str:
         f"Of course, our support team is happy to help. You can {how}. "
         f"Opening hours are {contact.describe_hours()} ({contact.timezone} time). {status} "
         "Please mention your order number so they can help straight away."
+    )
+
+
+def assistant_unavailable_message(contact: ContactPolicy) -> str:
+    """The apology sent when the assistant cannot act on a request, with a way to a person.
+
+    Used where nothing can be looked up, not even whether the team is in, so it
+    names the ways to reach them without opening hours.
+
+    Args:
+        contact: The shop's contact policy from ``knowledge/policies.yml``.
+    """
+    return (
+        "I'm sorry, I can't help with that right now because of a problem on our side. "
+        f"Please try again in a few minutes, or ask our support team: you can "
+        f"{ways_to_reach(contact)}."
     )

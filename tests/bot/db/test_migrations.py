@@ -48,7 +48,7 @@ def test_migrations_create_every_table(db_engine: Engine) -> None:
 
 
 def test_database_is_at_the_newest_revision(db_engine: Engine) -> None:
-    assert current_revision(database_url_of(db_engine)) == head_revision() == "0005"
+    assert current_revision(database_url_of(db_engine)) == head_revision() == "0006"
 
 
 def test_migrations_match_the_models(db_engine: Engine) -> None:

@@ -134,7 +134,7 @@ def test_the_factory_reads_sql_brokers(broker_url):
         source.close()
 
 
-@pytest.mark.parametrize("url", ["amqp://guest:guest@localhost:5672/", "not a url"])
+@pytest.mark.parametrize("url", ["kafka://localhost:9092", "not a url"])
 def test_the_factory_refuses_brokers_it_cannot_read(url):
     with pytest.raises(UnsupportedBrokerError):
         create_source(url)
