@@ -20,7 +20,7 @@ pytestmark = pytest.mark.model
 DATA = Path(__file__).parent / "data"
 MIN_IN_SCOPE_ACCURACY = 0.90
 MIN_OUT_OF_SCOPE_RECALL = 0.90
-MIN_FAQ_ARTICLE_ACCURACY = 0.85
+MIN_FAQ_ARTICLE_ACCURACY = 0.90
 
 
 @pytest.fixture(scope="module")
