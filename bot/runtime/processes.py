@@ -23,6 +23,9 @@ from bot.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
 
+# The variable the Rasa server reads its JWT secret from (bot.runtime.rasa_entry).
+RASA_JWT_SECRET_VARIABLE = "RASA_JWT_SECRET"
+
 
 @dataclass
 class ProcessSpec:
@@ -120,12 +123,14 @@ def rasa_server_spec(
             "--port",
             str(settings.rasa_port),
             "--enable-api",
-            # One argument, so that a secret starting with "-" is not taken for an option.
-            f"--jwt-secret={settings.rasa_jwt_secret}",
+            # Read from the environment, so that the secret is not shown by ps.
+            "--jwt-secret-env",
+            RASA_JWT_SECRET_VARIABLE,
             "--jwt-method",
             "HS256",
         ],
         port=settings.rasa_port,
+        env={RASA_JWT_SECRET_VARIABLE: settings.rasa_jwt_secret},
     )
 
 

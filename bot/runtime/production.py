@@ -35,6 +35,7 @@ from bot.channels.credentials import write_credentials
 from bot.knowledge.policies import load_policies
 from bot.runtime import nginx
 from bot.runtime.processes import (
+    RASA_JWT_SECRET_VARIABLE,
     ProcessSpec,
     action_server_spec,
     python_executable,
@@ -317,8 +318,9 @@ class ProductionLayout:
                 "--port",
                 str(port),
                 "--enable-api",
-                # One argument, so that a secret starting with "-" is not taken for an option.
-                f"--jwt-secret={self.settings.rasa_jwt_secret}",
+                # Read from RASA_JWT_SECRET in the environment, so that ps does not show it.
+                "--jwt-secret-env",
+                RASA_JWT_SECRET_VARIABLE,
                 "--jwt-method",
                 "HS256",
             ],

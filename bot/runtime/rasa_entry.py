@@ -7,14 +7,23 @@ turn under load (``make bench --profile``). The response is validated here
 against the same schema with a validator built once per process; invalid
 responses are rejected with the same ``ValidationError`` and message.
 
-Everything else is Rasa's own ``main()``, so the arguments are those of
+The JWT secret can be given as ``--jwt-secret-env NAME``: it is read from that
+environment variable and handed to Rasa inside the process. Any local user can
+read a process's command line (``ps``, ``/proc/PID/cmdline``); only its owner
+can read its environment.
+
+Everything else is Rasa's own ``main()``, so the other arguments are those of
 ``python -m rasa``.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from functools import lru_cache
-from typing import Any, Dict
+from typing import Any, Dict, List, Mapping
+
+JWT_SECRET_ENV_OPTION = "--jwt-secret-env"
 
 
 @lru_cache(maxsize=1)
@@ -63,8 +72,42 @@ def install() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
 
 
+def with_secret_from_environment(argv: List[str], environ: Mapping[str, str]) -> List[str]:
+    """Replaces ``--jwt-secret-env NAME`` with Rasa's ``--jwt-secret`` and NAME's value.
+
+    Args:
+        argv: The command line, program name first.
+        environ: The environment to read the secret from.
+
+    Returns:
+        The command line Rasa parses; unchanged without the option.
+
+    Raises:
+        SystemExit: When the option lacks a name or the variable is unset or empty.
+    """
+    result: List[str] = []
+    arguments = iter(argv)
+    for argument in arguments:
+        if argument == JWT_SECRET_ENV_OPTION:
+            name = next(arguments, "")
+        elif argument.startswith(JWT_SECRET_ENV_OPTION + "="):
+            name = argument.split("=", 1)[1]
+        else:
+            result.append(argument)
+            continue
+        if not name:
+            raise SystemExit(f"{JWT_SECRET_ENV_OPTION} needs the name of an environment variable")
+        secret = environ.get(name, "")
+        if not secret:
+            raise SystemExit(f"{JWT_SECRET_ENV_OPTION}: the environment variable {name} is not set")
+        # One argument, so that a secret starting with "-" is not taken for an option.
+        result.append(f"--jwt-secret={secret}")
+    return result
+
+
 def main() -> None:
     """Runs Rasa's command line after installing the faster check."""
+    sys.argv = with_secret_from_environment(sys.argv, os.environ)
     install()
     from rasa.__main__ import main as rasa_main
 

@@ -173,6 +173,27 @@ def test_http_api_requires_a_signed_token(assistant: RunningAssistant):
     assert allowed.status_code == 200
 
 
+def command_lines() -> list:
+    from pathlib import Path
+
+    lines = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            lines.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue  # the process ended while the list was read
+    return lines
+
+
+def test_the_jwt_secret_is_not_on_any_command_line(assistant: RunningAssistant):
+    rasa_server = "bot.runtime.rasa_entry run --model"
+    port = f"--port {assistant.settings.rasa_port} "
+    lines = command_lines()
+
+    assert [line for line in lines if rasa_server in line and port in line]
+    assert not [line for line in lines if assistant.settings.rasa_jwt_secret in line]
+
+
 def test_conversations_are_stored_in_the_sql_tracker_store(assistant: RunningAssistant):
     import sqlalchemy
 

@@ -73,7 +73,9 @@ def test_each_replica_serves_the_model_with_the_production_endpoints_and_jwt_onl
 
     assert command[command.index("--model") + 1] == str(MODEL)
     assert command[command.index("--endpoints") + 1] == str(ENDPOINTS_FILE)
-    assert f"--jwt-secret={STRONG}" in command
+    assert command[command.index("--jwt-secret-env") + 1] == "RASA_JWT_SECRET"
+    assert replica.env["RASA_JWT_SECRET"] == STRONG
+    assert not [argument for argument in command if STRONG in argument]
     assert "--enable-api" in command
     assert "--auth-token" not in command
     assert "--cors" not in command
