@@ -9,7 +9,6 @@ nginx the module is skipped, except under CI, where it fails.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import secrets
 import time
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-import aio_pika
 import jwt
 import pytest
 import requests
@@ -31,15 +29,12 @@ from bot.db.migrations import upgrade
 from bot.runtime.processes import Supervisor
 from bot.runtime.production import ProductionLayout
 from bot.runtime.provisioning import ensure_rabbitmq_user, ensure_role
-from bot.runtime.services import postgres_answers, rabbitmq_answers, redis_answers
 from bot.settings import Settings, load_settings
 from tests.conftest import free_port
+from tests.support import production_stack as stack
 
 pytestmark = [pytest.mark.model, pytest.mark.server]
 
-ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 ROLE = "shop_prod_test"
 APP_DB = "shop_prod_test_app"
 TRACKER_DB = "shop_prod_test_tracker"
@@ -79,74 +74,16 @@ class Production:
             engine.dispose()
 
 
-def _require(condition: bool, what: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is required under CI", pytrace=False)
-    pytest.skip(f"{what} is not available")
-
-
-def _adjacent_free_ports() -> int:
-    for _ in range(50):
-        port = free_port()
-        if port < 65000 and not _port_taken(port + 1):
-            return port
-    raise RuntimeError("no two adjacent free ports")
-
-
-def _port_taken(port: int) -> bool:
-    import socket
-
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
-
-
-def _admin(statement: str) -> None:
-    engine = create_engine(ADMIN_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(statement))
-    finally:
-        engine.dispose()
-
-
-async def _remove_broker_objects(url: str, queue: str, exchange: str) -> None:
-    connection = await aio_pika.connect(url, timeout=5)
-    async with connection:
-        channel = await connection.channel()
-        await channel.queue_delete(queue)
-        await channel.exchange_delete(exchange)
-
-
-def _flush_redis(db: int) -> None:
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=6379, db=db)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-
-
 @pytest.fixture(scope="module")
 def production(
     trained_model: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Production]:
-    _require(postgres_answers("127.0.0.1", 5432), "PostgreSQL on 127.0.0.1:5432")
-    _require(redis_answers("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
-    _require(rabbitmq_answers("127.0.0.1", 5672), "RabbitMQ on 127.0.0.1:5672")
-    _require(os.access("/usr/sbin/nginx", os.X_OK), "nginx (scripts/install-nginx.sh)")
+    stack.require_production_services()
 
     database_password = secrets.token_urlsafe(24)
     broker_password = secrets.token_urlsafe(24)
-    ensure_role(ADMIN_URL, ROLE, database_password)
-    for name in (APP_DB, TRACKER_DB):
-        _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    ensure_role(stack.ADMIN_URL, ROLE, database_password)
+    stack.drop_databases(APP_DB, TRACKER_DB)
     ensure_rabbitmq_user(ROLE, broker_password)
     suffix = uuid.uuid4().hex[:8]
     queue = exchange = f"shop_prod_test_{suffix}"
@@ -156,12 +93,10 @@ def production(
     env = {
         "BOT_ENV": "production",
         "BOT_VAR_DIR": str(var_dir),
-        "RASA_JWT_SECRET": secrets.token_urlsafe(48),
-        "AGENT_SESSION_KEY": secrets.token_urlsafe(48),
-        "CUSTOMER_TOKEN_SECRET": secrets.token_urlsafe(48),
+        **stack.production_secrets(),
         "DATABASE_URL": f"{server}/{APP_DB}",
         "TRACKER_STORE_URL": f"{server}/{TRACKER_DB}",
-        "POSTGRES_ADMIN_URL": ADMIN_URL,
+        "POSTGRES_ADMIN_URL": stack.ADMIN_URL,
         "LOCK_STORE_URL": f"redis://127.0.0.1:6379/{LOCK_STORE_DB}",
         "SOCKETIO_REDIS_URL": f"redis://127.0.0.1:6379/{SOCKETIO_DB}",
         "EVENT_BROKER_URL": broker_url,
@@ -170,7 +105,7 @@ def production(
         "RASA_PORT": str(free_port()),
         "ACTION_PORT": str(free_port()),
         "SERVICE_PORT": str(free_port()),
-        "RASA_REPLICA_BASE_PORT": str(_adjacent_free_ports()),
+        "RASA_REPLICA_BASE_PORT": str(stack.adjacent_free_ports()),
     }
     settings = load_settings(env)
     ensure_services(settings)
@@ -183,11 +118,10 @@ def production(
         yield Production(settings, layout)
     finally:
         supervisor.stop_all()
-        asyncio.run(_remove_broker_objects(broker_url, queue, exchange))
+        asyncio.run(stack.remove_broker_objects(broker_url, queue, exchange))
         for db in (LOCK_STORE_DB, SOCKETIO_DB):
-            _flush_redis(db)
-        for name in (APP_DB, TRACKER_DB):
-            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            stack.flush_redis(db)
+        stack.drop_databases(APP_DB, TRACKER_DB)
 
 
 def _upstreams(production: Production) -> List[str]:
