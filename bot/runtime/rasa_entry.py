@@ -1,4 +1,6 @@
-"""``python -m bot.runtime.rasa_entry …``: Rasa's command line, with a faster action check.
+"""``python -m bot.runtime.rasa_entry …``: Rasa's command line, with two cheap speed-ups.
+
+Frequent short messages are parsed once per process (``bot.runtime.parse_cache``).
 
 Rasa 3.6 validates every action server response with ``jsonschema.validate``,
 which checks the large response schema itself and builds a new validator on
@@ -106,9 +108,12 @@ def with_secret_from_environment(argv: List[str], environ: Mapping[str, str]) ->
 
 
 def main() -> None:
-    """Runs Rasa's command line after installing the faster check."""
+    """Runs Rasa's command line after installing the faster check and the parse cache."""
+    from bot.runtime import parse_cache
+
     sys.argv = with_secret_from_environment(sys.argv, os.environ)
     install()
+    parse_cache.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
