@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -174,8 +175,6 @@ def test_http_api_requires_a_signed_token(assistant: RunningAssistant):
 
 
 def command_lines() -> list:
-    from pathlib import Path
-
     lines = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
