@@ -107,7 +107,7 @@ def test_every_endpoint_variable_has_a_value(settings):
     parsed = yaml.safe_load(endpoints)
     assert parsed["event_broker"]["type"] == "pika"
     assert parsed["lock_store"]["type"] == "bot.runtime.lock_store.AtomicRedisLockStore"
-    assert parsed["tracker_store"]["type"] == "bot.runtime.tracker_store.SingleCountSQLTrackerStore"
+    assert parsed["tracker_store"]["type"] == "bot.runtime.tracker_store.CountingSQLTrackerStore"
 
 
 def test_every_process_can_load_the_same_production_settings_from_its_environment(settings):

@@ -1,4 +1,4 @@
-"""The SQL tracker store that counts a conversation's stored events once per save."""
+"""The SQL tracker store that finds the events to publish with a count."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.runtime.tracker_store import SingleCountSQLTrackerStore
+from bot.runtime.tracker_store import CountingSQLTrackerStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SENDER = "customer-1"
@@ -92,7 +92,7 @@ def stored_rows(path: Path) -> List[tuple]:
 
 def test_each_event_is_stored_and_published_once(tmp_path: Path, domain: Domain) -> None:
     broker = RecordingBroker()
-    store = make_store(SingleCountSQLTrackerStore, tmp_path / "t.db", domain, broker)
+    store = make_store(CountingSQLTrackerStore, tmp_path / "t.db", domain, broker)
 
     save_two_turns(store, domain)
 
@@ -109,7 +109,7 @@ def test_each_event_is_stored_and_published_once(tmp_path: Path, domain: Domain)
 
 def test_saving_an_unchanged_tracker_adds_nothing(tmp_path: Path, domain: Domain) -> None:
     broker = RecordingBroker()
-    store = make_store(SingleCountSQLTrackerStore, tmp_path / "t.db", domain, broker)
+    store = make_store(CountingSQLTrackerStore, tmp_path / "t.db", domain, broker)
     tracker = save_two_turns(store, domain)
     published = len(broker.published)
 
@@ -121,17 +121,35 @@ def test_saving_an_unchanged_tracker_adds_nothing(tmp_path: Path, domain: Domain
 
 def test_same_rows_and_messages_as_rasas_store(tmp_path: Path, domain: Domain) -> None:
     ours, rasas = RecordingBroker(), RecordingBroker()
-    save_two_turns(
-        make_store(SingleCountSQLTrackerStore, tmp_path / "ours.db", domain, ours), domain
-    )
+    save_two_turns(make_store(CountingSQLTrackerStore, tmp_path / "ours.db", domain, ours), domain)
     save_two_turns(make_store(SQLTrackerStore, tmp_path / "rasa.db", domain, rasas), domain)
 
     assert ours.published == rasas.published
     assert stored_rows(tmp_path / "ours.db") == stored_rows(tmp_path / "rasa.db")
 
 
+def test_saving_never_rebuilds_the_stored_tracker(
+    tmp_path: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broker = RecordingBroker()
+    store = make_store(CountingSQLTrackerStore, tmp_path / "t.db", domain, broker)
+    asyncio.run(store.save(DialogueStateTracker.from_events(SENDER, first_turn(), domain.slots)))
+    tracker = asyncio.run(store.retrieve(SENDER))
+    assert tracker is not None
+    for event in second_turn():
+        tracker.update(event)
+
+    async def no_retrieve(sender_id: str) -> None:
+        raise AssertionError(f"save rebuilt the tracker of {sender_id}")
+
+    monkeypatch.setattr(store, "retrieve", no_retrieve)
+    asyncio.run(store.save(tracker))
+
+    assert len(broker.published) == len(first_turn() + second_turn())
+
+
 def test_works_without_an_event_broker(tmp_path: Path, domain: Domain) -> None:
-    store = make_store(SingleCountSQLTrackerStore, tmp_path / "t.db", domain, None)
+    store = make_store(CountingSQLTrackerStore, tmp_path / "t.db", domain, None)
     save_two_turns(store, domain)
     assert len(stored_rows(tmp_path / "t.db")) == len(first_turn() + second_turn())
 
@@ -140,8 +158,7 @@ def test_the_endpoint_files_name_this_store() -> None:
     for name in ("endpoints.yml", "endpoints.production.yml"):
         config = yaml.safe_load((PROJECT_ROOT / name).read_text())
         assert (
-            config["tracker_store"]["type"]
-            == "bot.runtime.tracker_store.SingleCountSQLTrackerStore"
+            config["tracker_store"]["type"] == "bot.runtime.tracker_store.CountingSQLTrackerStore"
         )
 
 
