@@ -69,13 +69,18 @@ def second_turn() -> List[Any]:
     ]
 
 
-def save_two_turns(store: TrackerStore, domain: Domain) -> DialogueStateTracker:
-    tracker = DialogueStateTracker.from_events(SENDER, first_turn(), domain.slots)
-    asyncio.run(store.save(tracker))
+def second_turn_unsaved(store: TrackerStore, domain: Domain) -> DialogueStateTracker:
+    """Saves the first turn, reloads it and adds the second turn without saving it."""
+    asyncio.run(store.save(DialogueStateTracker.from_events(SENDER, first_turn(), domain.slots)))
     tracker = asyncio.run(store.retrieve(SENDER))
     assert tracker is not None
     for event in second_turn():
         tracker.update(event)
+    return tracker
+
+
+def save_two_turns(store: TrackerStore, domain: Domain) -> DialogueStateTracker:
+    tracker = second_turn_unsaved(store, domain)
     asyncio.run(store.save(tracker))
     return tracker
 
@@ -133,11 +138,7 @@ def test_saving_never_rebuilds_the_stored_tracker(
 ) -> None:
     broker = RecordingBroker()
     store = make_store(CountingSQLTrackerStore, tmp_path / "t.db", domain, broker)
-    asyncio.run(store.save(DialogueStateTracker.from_events(SENDER, first_turn(), domain.slots)))
-    tracker = asyncio.run(store.retrieve(SENDER))
-    assert tracker is not None
-    for event in second_turn():
-        tracker.update(event)
+    tracker = second_turn_unsaved(store, domain)
 
     async def no_retrieve(sender_id: str) -> None:
         raise AssertionError(f"save rebuilt the tracker of {sender_id}")
