@@ -1,10 +1,10 @@
 """Rasa NLU component that adds the message's sentiment to the parse data.
 
 Registered as a non-trainable ``MESSAGE_FEATURIZER``: the default recipe runs
-such components in training (``process_training_data``) and in inference
-(``process``) in pipeline order, and they need no training. The component only
-sets ``message.data["sentiment"]`` (``{"score": float, "label": str}``); it
-never touches intents or entities.
+such components in inference (``process``) in pipeline order, and also hands
+them the training data (``process_training_data``), which this one passes on
+untouched. In inference the component only sets ``message.data["sentiment"]``
+(``{"score": float, "label": str}``); it never touches intents or entities.
 
 Rasa's processor builds the parse data with
 ``Message.as_dict(only_output_properties=True)``, which keeps only the keys in
@@ -76,17 +76,18 @@ class SentimentAnalyzer(GraphComponent):
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Adds ``sentiment`` to every training example that has a text.
+        """Leaves the training data as it is.
+
+        No trained component reads the sentiment, and setting it on every
+        example would make Rasa fingerprint the whole training data again
+        (tokens and all features) for its training cache.
 
         Args:
             training_data: The NLU training data.
 
         Returns:
-            The same training data.
+            The same training data, unchanged.
         """
-        for example in training_data.training_examples:
-            if example.get(TEXT):
-                self._annotate(example)
         return training_data
 
     @staticmethod
